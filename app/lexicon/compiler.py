@@ -1,0 +1,263 @@
+"""Compile validated lexicon files once into what matching needs: phrases cut into parts,
+encoded as sound classes, and one Aho-Corasick automaton over every phrase's anchor part."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ahocorasick
+
+from app.errors import LexiconError, LexiconProblem
+from app.lexicon import schema
+from app.lexicon.loader import LexiconSource, load_source
+from app.text.normalize import normalize
+from app.text.pinyin import expand_pairs, sound_table, to_sound, valid_pair_names
+from app.text.tokenizer import Segmenter
+
+PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+WILDCARD = "*"
+
+# Defaults that differ by kind. Forbidden rules accuse an agent, so they demand word
+# boundaries and refuse same-sound hits that are real words; required rules lean the other way,
+# since a missed required phrase is also an accusation.
+KIND_DEFAULTS = {
+    "forbidden": {"pinyin": True, "fuzzy": None, "boundary": "word", "max_insert": 0, "max_gap": 6},
+    "required": {"pinyin": True, "fuzzy": None, "boundary": "none", "max_insert": 0, "max_gap": 6},
+    "silence": {"pinyin": False, "fuzzy": None, "boundary": "none", "max_insert": 0, "max_gap": 0},
+}
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A text cut into parts that may have a few characters between them."""
+
+    text: str  # as written
+    parts: tuple[str, ...]  # normalized
+    sounds: tuple[str, ...]  # sound-encoded, same lengths as parts
+    gaps: tuple[int, ...]  # max characters allowed between part i and i+1
+
+    @property
+    def anchor(self) -> int:
+        return max(range(len(self.parts)), key=lambda i: (len(self.parts[i]), i))
+
+
+@dataclass(frozen=True)
+class ExceptionPattern:
+    pattern: Pattern
+    scope: str
+
+
+@dataclass(frozen=True)
+class Phrase:
+    id: int
+    rule_index: int
+    group: int
+    text: str  # as written, may hold {placeholders}
+    pattern: Pattern | None  # None for templates: built per call from the variables
+    pinyin: bool
+    fuzzy: float | None
+    word_boundary: bool
+    sound_must_not_be_word: bool  # a same-sound hit that is a real other word is refused
+    max_insert: int
+    max_gap: int
+    clause_end: bool
+    alone: bool
+    exceptions: tuple[ExceptionPattern, ...]
+    variables: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rule:
+    index: int
+    id: str
+    name: str
+    kind: str
+    speaker: str
+    direction: str
+    window: schema.Window
+    groups: tuple[tuple[Phrase, ...], ...]
+    group_names: tuple[str, ...]
+    deduction: schema.Deduction
+    veto: bool
+    message: str
+    max_seconds: float | None
+    examples: schema.Examples
+    file: str
+
+
+@dataclass
+class CompiledLexicon:
+    directory: str
+    version: str
+    rules: tuple[Rule, ...]
+    phrases: tuple[Phrase, ...]
+    sound: dict[int, str]
+    segmenter: Segmenter
+    automaton: ahocorasick.Automaton | None
+    hold_min_ms: int
+    variables: dict[str, schema.VariableSpec]
+    pinyin_pairs: tuple[str, ...]
+    _templates: dict = field(default_factory=dict, repr=False)
+
+    def rule(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+
+class _Builder:
+    def __init__(self, source: LexiconSource):
+        self.source = source
+        self.problems: list[LexiconProblem] = []
+        try:
+            self.pairs = expand_pairs(source.settings.pinyin.fuzzy_pairs)
+        except KeyError as exc:
+            self.problems.append(LexiconProblem("lexicon.yaml", None, "pinyin.fuzzy_pairs", f"unknown pair {exc.args[0]!r}; valid pairs: {', '.join(valid_pair_names())}"))
+            self.pairs = ()
+        self.sound = sound_table(self.pairs)
+        self.segmenter_terms: list[str] = []
+        self._cut = Segmenter()
+
+    def problem(self, file: str, rule_id: str | None, fld: str, msg: str) -> None:
+        self.problems.append(LexiconProblem(file, rule_id, fld, msg))
+
+    def pattern(self, text: str, max_insert: int, max_gap: int) -> Pattern | None:
+        chunks = [normalize(c) for c in text.split(WILDCARD)]
+        if any(not c for c in chunks):
+            return None
+        parts: list[str] = []
+        gaps: list[int] = []
+        for ci, chunk in enumerate(chunks):
+            if ci:
+                gaps.append(max_gap)
+            words = self._cut.cut(chunk) if max_insert else [chunk]
+            for wi, word in enumerate(words):
+                if wi:
+                    gaps.append(max_insert)
+                parts.append(word)
+        self.segmenter_terms.extend(chunks)
+        return Pattern(text, tuple(parts), tuple(to_sound(p, self.sound) for p in parts), tuple(gaps))
+
+    def exceptions(self, items: list, file: str, rule_id: str, fld: str, max_gap: int) -> list[ExceptionPattern]:
+        out = []
+        for i, item in enumerate(items):
+            spec = schema.ExceptionSpec(text=item) if isinstance(item, str) else item
+            if PLACEHOLDER.search(spec.text):
+                self.problem(file, rule_id, f"{fld}.{i}", "exceptions cannot hold {placeholders}")
+                continue
+            pat = self.pattern(spec.text, 0, max_gap)
+            if pat is None:
+                self.problem(file, rule_id, f"{fld}.{i}", f"{spec.text!r} is empty once spaces, punctuation and fillers are removed")
+                continue
+            out.append(ExceptionPattern(pat, spec.scope))
+        return out
+
+    def build(self) -> CompiledLexicon:
+        rules: list[Rule] = []
+        phrases: list[Phrase] = []
+        declared = self.source.settings.variables
+        for rule_index, (file, spec) in enumerate(self.source.rules):
+            rid = spec.id
+            defaults = dict(KIND_DEFAULTS[spec.kind])
+            defaults.update({k: v for k, v in spec.match.model_dump().items() if v is not None})
+            self._kind_checks(file, spec)
+            rule_exc = self.exceptions(spec.exceptions, file, rid, "exceptions", defaults["max_gap"])
+            group_specs = [schema.GroupSpec(name="phrases", phrases=spec.phrases)] if spec.phrases else list(spec.all_of)
+            groups: list[tuple[Phrase, ...]] = []
+            for gi, group in enumerate(group_specs):
+                fld_base = "phrases" if spec.phrases else f"all_of.{gi}.phrases"
+                compiled: list[Phrase] = []
+                for pi, item in enumerate(group.phrases):
+                    p = schema.PhraseSpec(text=item) if isinstance(item, str) else item
+                    opts = dict(defaults)
+                    opts.update({k: v for k, v in p.model_dump(include=set(schema.MatchOptions.model_fields)).items() if v is not None})
+                    fld = f"{fld_base}.{pi}"
+                    phrase_exc = self.exceptions(p.exceptions, file, rid, f"{fld}.exceptions", opts["max_gap"])
+                    for text in [p.text, *p.aliases]:
+                        names = tuple(PLACEHOLDER.findall(text))
+                        unknown = [n for n in names if n not in declared]
+                        if unknown:
+                            self.problem(file, rid, fld, f"placeholder {{{unknown[0]}}} is not declared under `variables` in lexicon.yaml (declared: {', '.join(declared) or 'none'})")
+                            continue
+                        if text.count("{") != len(names) or text.count("}") != len(names):
+                            self.problem(file, rid, fld, f"{text!r}: a placeholder is written {{name}} with a lower-case name")
+                            continue
+                        pattern = None
+                        if not names:
+                            pattern = self.pattern(text, opts["max_insert"], opts["max_gap"])
+                            if pattern is None:
+                                self.problem(file, rid, fld, f"{text!r} has an empty part once spaces, punctuation and fillers are removed")
+                                continue
+                            if opts["fuzzy"] is not None and sum(map(len, pattern.parts)) < 3:
+                                self.problem(file, rid, f"{fld}.fuzzy", f"{text!r} is too short for fuzzy matching (3 characters at least); use exact or pinyin")
+                        elif WILDCARD in text:
+                            self.problem(file, rid, fld, "a phrase with a {placeholder} cannot also use * gaps")
+                            continue
+                        compiled.append(Phrase(
+                            id=len(phrases), rule_index=rule_index, group=gi, text=text, pattern=pattern,
+                            pinyin=opts["pinyin"], fuzzy=opts["fuzzy"], word_boundary=opts["boundary"] == "word",
+                            sound_must_not_be_word=spec.kind == "forbidden",
+                            max_insert=opts["max_insert"], max_gap=opts["max_gap"], clause_end=p.clause_end,
+                            alone=p.alone, exceptions=tuple(phrase_exc + rule_exc), variables=names,
+                        ))
+                        phrases.append(compiled[-1])
+                groups.append(tuple(compiled))
+            rules.append(Rule(
+                index=rule_index, id=rid, name=spec.name, kind=spec.kind, speaker=spec.speaker,
+                direction=spec.direction, window=spec.window, groups=tuple(groups),
+                group_names=tuple(g.name for g in group_specs), deduction=spec.deduction, veto=spec.veto,
+                message=spec.message, max_seconds=spec.max_seconds, examples=spec.examples, file=file,
+            ))
+        if self.problems:
+            raise LexiconError(self.problems)
+        automaton = None
+        fixed = [p for p in phrases if p.pattern is not None]
+        if fixed:
+            automaton = ahocorasick.Automaton()
+            keys: dict[str, list[int]] = {}
+            for p in fixed:
+                keys.setdefault(p.pattern.sounds[p.pattern.anchor], []).append(p.id)
+            for key, ids in keys.items():
+                automaton.add_word(key, (len(key), tuple(ids)))
+            automaton.make_automaton()
+        return CompiledLexicon(
+            directory=self.source.directory, version=self.source.version, rules=tuple(rules),
+            phrases=tuple(phrases), sound=self.sound, segmenter=Segmenter(self.segmenter_terms),
+            automaton=automaton, hold_min_ms=int(self.source.settings.holds.min_seconds * 1000),
+            variables=dict(declared), pinyin_pairs=self.pairs,
+        )
+
+    def _kind_checks(self, file: str, spec: schema.RuleSpec) -> None:
+        rid = spec.id
+        if spec.phrases and spec.all_of:
+            self.problem(file, rid, "all_of", "give `phrases` (any one of them) or `all_of` (every group), not both")
+        if spec.kind == "silence":
+            if spec.max_seconds is None:
+                self.problem(file, rid, "max_seconds", "a silence rule needs `max_seconds`: the longest hold allowed")
+            if spec.phrases or spec.all_of:
+                self.problem(file, rid, "phrases", "a silence rule has no phrases; it reads the utterance times")
+        else:
+            if spec.max_seconds is not None:
+                self.problem(file, rid, "max_seconds", "`max_seconds` belongs to silence rules")
+            if not spec.phrases and not spec.all_of:
+                self.problem(file, rid, "phrases", "this rule needs `phrases` or `all_of`")
+        if spec.kind == "forbidden" and spec.all_of:
+            self.problem(file, rid, "all_of", "a forbidden rule lists `phrases`; any one of them is a hit")
+        if spec.window.before_hold and spec.kind != "required":
+            self.problem(file, rid, "window.before_hold", "`before_hold` is for required rules (what the agent must say before a hold)")
+
+
+def compile_lexicon(source: LexiconSource) -> CompiledLexicon:
+    return _Builder(source).build()
+
+
+def load_lexicon(directory: str | Path) -> CompiledLexicon:
+    """Read, validate and compile a lexicon folder; LexiconError lists every problem."""
+    return compile_lexicon(load_source(directory))
+
+
+def default_lexicon_dir() -> Path:
+    return Path(__file__).resolve().parents[2] / "lexicons"

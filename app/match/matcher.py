@@ -1,0 +1,237 @@
+"""Find phrase hits in a call's turns: exact and same-sound through one automaton scan, then
+each candidate checked against the phrase's conditions (gaps, word boundaries, clause position,
+exceptions). Fuzzy matching and near misses use rapidfuzz on the sound strings.
+
+A candidate that fails any check is dropped: nothing below a phrase's bar is returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from app.lexicon.compiler import CompiledLexicon, ExceptionPattern, Pattern, Phrase
+from app.text.normalize import normalize
+from app.text.pinyin import to_sound
+from app.text.turns import CallText, Turn
+
+# What may follow a blunt answer in its clause and still leave it blunt ("不知道啊。").
+# Question particles (吗, 呢) are not here: "不行吗" asks, it does not refuse.
+TRAILING_PARTICLES = frozenset("了啊呀哦啦吧嘛的哈")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    phrase: Phrase
+    phrase_text: str  # with placeholders filled
+    turn: int
+    start: int  # in turn.norm
+    end: int
+    method: str  # exact | pinyin | fuzzy
+    similarity: float
+
+
+def scan(ct: CallText, lex: CompiledLexicon) -> dict[int, list[tuple[int, int, int]]]:
+    """Anchor occurrences by phrase id: (turn index, start, end) in that turn's text."""
+    found: dict[int, list[tuple[int, int, int]]] = {}
+    if lex.automaton is None or not ct.joined:
+        return found
+    offsets = ct.offsets
+    for end_pos, (length, ids) in lex.automaton.iter(ct.joined):
+        start_pos = end_pos + 1 - length
+        t = ct.turn_at(start_pos)
+        s = start_pos - offsets[t]
+        for pid in ids:
+            found.setdefault(pid, []).append((t, s, s + length))
+    return found
+
+
+def _extend(pattern: Pattern, sound: str, a_start: int, a_end: int) -> tuple[int, int] | None:
+    """Grow an anchor occurrence into the whole pattern, nearest parts first."""
+    k = pattern.anchor
+    start, end = a_start, a_end
+    for i in range(k - 1, -1, -1):
+        part = pattern.sounds[i]
+        lo = max(0, start - pattern.gaps[i] - len(part))
+        j = sound.rfind(part, lo, start)
+        if j < 0:
+            return None
+        start = j
+    for i in range(k + 1, len(pattern.parts)):
+        part = pattern.sounds[i]
+        j = sound.find(part, end, end + pattern.gaps[i - 1] + len(part))
+        if j < 0:
+            return None
+        end = j + len(part)
+    return start, end
+
+
+def _occurrences(pattern: Pattern, sound: str, lo: int = 0, hi: int | None = None):
+    hi = len(sound) if hi is None else hi
+    key = pattern.sounds[pattern.anchor]
+    i = sound.find(key, lo, hi)
+    while i >= 0:
+        span = _extend(pattern, sound, i, i + len(key))
+        if span is not None:
+            yield span
+        i = sound.find(key, i + 1, hi)
+
+
+def _is_exact(pattern: Pattern, norm: str, start: int, end: int) -> bool:
+    if len(pattern.parts) == 1:
+        return norm[start:end] == pattern.parts[0]
+    pos = start
+    for part in pattern.parts:
+        j = norm.find(part, pos, end)
+        if j < 0:
+            return False
+        pos = j + len(part)
+    return True
+
+
+def _cancelled(exceptions: tuple[ExceptionPattern, ...], turn: Turn, start: int, end: int) -> bool:
+    for exc in exceptions:
+        pat = exc.pattern
+        if exc.scope == "turn":
+            if any(True for _ in _occurrences(pat, turn.sound)):
+                return True
+            continue
+        reach = sum(map(len, pat.parts)) + sum(pat.gaps)
+        for s, e in _occurrences(pat, turn.sound, max(0, start - reach), min(len(turn.sound), end + reach)):
+            if s < end and e > start:
+                return True
+    return False
+
+
+def _position_ok(phrase: Phrase, turn: Turn, start: int, end: int) -> bool:
+    if not (phrase.clause_end or phrase.alone):
+        return True
+    lo, hi = turn.clause_of(start, end)
+    if any(ch not in TRAILING_PARTICLES for ch in turn.norm[end:hi]):
+        return False
+    if phrase.alone and turn.norm[lo:start]:
+        return False
+    return True
+
+
+def _words_ok(phrase: Phrase, lex: CompiledLexicon, turn: Turn, start: int, end: int, method: str) -> bool:
+    """Word-boundary check, and for same-sound hits: the heard text is not a real other word."""
+    if method == "pinyin" and phrase.sound_must_not_be_word:
+        heard = turn.norm[start:end]
+        if lex.segmenter.is_word(heard):
+            return False
+    if not phrase.word_boundary:
+        return True
+    lo = max(0, start - 8)
+    hi = min(len(turn.norm), end + 8)
+    cuts = lex.segmenter.boundaries(turn.norm[lo:hi])
+    return (start - lo) in cuts and (end - lo) in cuts
+
+
+def check(phrase: Phrase, pattern: Pattern, lex: CompiledLexicon, ct: CallText, t: int,
+          start: int, end: int, phrase_text: str) -> Candidate | None:
+    """Apply the phrase's conditions to a whole-pattern occurrence; cheapest checks first."""
+    turn = ct.turns[t]
+    if _is_exact(pattern, turn.norm, start, end):
+        method = "exact"
+    elif phrase.pinyin:
+        method = "pinyin"
+    else:
+        return None
+    if not _position_ok(phrase, turn, start, end):
+        return None
+    if phrase.exceptions and _cancelled(phrase.exceptions, turn, start, end):
+        return None
+    if not _words_ok(phrase, lex, turn, start, end, method):
+        return None
+    return Candidate(phrase, phrase_text, t, start, end, method, 1.0)
+
+
+def fixed_candidates(phrase: Phrase, anchors: list[tuple[int, int, int]], lex: CompiledLexicon,
+                     ct: CallText, turns: set[int]) -> list[Candidate]:
+    out = []
+    pattern = phrase.pattern
+    for t, s, e in anchors:
+        if t not in turns:
+            continue
+        span = _extend(pattern, ct.turns[t].sound, s, e)
+        if span is None:
+            continue
+        cand = check(phrase, pattern, lex, ct, t, span[0], span[1], phrase.text)
+        if cand is not None:
+            out.append(cand)
+    return out
+
+
+def template_patterns(phrase: Phrase, lex: CompiledLexicon, values: dict[str, tuple[str, ...]]) -> list[Pattern]:
+    """The phrase with each written form of its variables filled in."""
+    forms = tuple(values.get(name, ()) for name in phrase.variables)
+    return _fill(phrase.text, phrase.variables, forms, lex.pinyin_pairs, id(lex.sound))
+
+
+@lru_cache(maxsize=4096)
+def _fill(text: str, names: tuple[str, ...], forms: tuple[tuple[str, ...], ...], pairs, _sound_id) -> list[Pattern]:
+    from app.text.pinyin import sound_table
+
+    sound = sound_table(pairs)
+    texts = [text]
+    for name, values in zip(names, forms):
+        texts = [t.replace("{" + name + "}", v) for t in texts for v in values]
+    out = []
+    for filled in texts:
+        norm = normalize(filled)
+        if norm:
+            out.append(Pattern(filled, (norm,), (to_sound(norm, sound),), ()))
+    return out
+
+
+def template_candidates(phrase: Phrase, patterns: list[Pattern], lex: CompiledLexicon,
+                        ct: CallText, turns: set[int]) -> list[Candidate]:
+    out = []
+    for t in sorted(turns):
+        turn = ct.turns[t]
+        for pattern in patterns:
+            for s, e in _occurrences(pattern, turn.sound):
+                cand = check(phrase, pattern, lex, ct, t, s, e, pattern.text)
+                if cand is not None:
+                    out.append(cand)
+    return out
+
+
+def fuzzy_candidates(phrase: Phrase, patterns: list[Pattern], ct: CallText, turns: set[int]) -> list[Candidate]:
+    """Best fuzzy alignment of each pattern in each turn, at or above the phrase's threshold.
+    Runs on sound strings: one character per syllable, near sounds already folded."""
+    cutoff = phrase.fuzzy * 100
+    out = []
+    for pattern in patterns:
+        needle = "".join(pattern.sounds)
+        if len(needle) < 3:
+            continue
+        for t in sorted(turns):
+            turn = ct.turns[t]
+            if not turn.sound:
+                continue
+            res = fuzz.partial_ratio_alignment(needle, turn.sound, score_cutoff=cutoff)
+            if res is not None and res.dest_end > res.dest_start:
+                out.append(Candidate(phrase, pattern.text, t, res.dest_start, res.dest_end, "fuzzy", round(res.score / 100, 3)))
+    return out
+
+
+def nearest(patterns: list[Pattern], ct: CallText, turns: list[int]) -> tuple[int, int, float] | None:
+    """(turn, norm position, similarity) of the place closest to any of the patterns."""
+    best: tuple[int, int, float] | None = None
+    for pattern in patterns:
+        needle = "".join(pattern.sounds)
+        for t in turns:
+            turn = ct.turns[t]
+            if not turn.sound or not needle:
+                continue
+            res = fuzz.partial_ratio_alignment(needle, turn.sound)
+            if res is None:
+                continue
+            score = res.score / 100
+            if best is None or score > best[2]:
+                best = (t, res.dest_start, score)
+    return best

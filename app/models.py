@@ -1,0 +1,127 @@
+"""Typed models shared by every layer: the call that comes in and the result that goes out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Speaker = Literal["agent", "customer"]
+Direction = Literal["inbound", "outbound"]
+
+
+class Utterance(BaseModel):
+    """One recognised fragment of speech. Consecutive fragments of one speaker form a turn."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    speaker: Speaker
+    text: str
+    start_ms: int | None = Field(default=None, ge=0)
+    end_ms: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _times_in_order(self) -> Utterance:
+        if self.start_ms is not None and self.end_ms is not None and self.end_ms < self.start_ms:
+            raise ValueError(
+                f"end_ms ({self.end_ms}) is before start_ms ({self.start_ms}); "
+                "times are milliseconds from the start of the call"
+            )
+        return self
+
+
+class Call(BaseModel):
+    """A finished call's transcript in the native JSON form."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    call_id: str = Field(min_length=1, max_length=200)
+    agent_id: str | None = Field(default=None, max_length=200)
+    team_id: str | None = Field(default=None, max_length=200)
+    started_at: datetime | None = None
+    direction: Direction | None = None
+    # A variable is a name ("瑞丰电器"), or a list whose first item is the name and the rest
+    # aliases, or {"name": ..., "aliases": [...]}.
+    variables: dict[str, str | list[str] | VariableValue] = Field(default_factory=dict)
+    utterances: list[Utterance]
+
+    @field_validator("utterances")
+    @classmethod
+    def _not_empty(cls, value: list[Utterance]) -> list[Utterance]:
+        if not value:
+            raise ValueError("a call needs at least one utterance")
+        return value
+
+
+class VariableValue(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+
+
+Call.model_rebuild()
+
+
+def variable_forms(value: str | list[str] | VariableValue) -> tuple[str, ...]:
+    """All written forms of a variable: its name first, then its aliases, blanks dropped."""
+    if isinstance(value, str):
+        forms = [value]
+    elif isinstance(value, VariableValue):
+        forms = [value.name, *value.aliases]
+    else:
+        forms = list(value)
+    return tuple(dict.fromkeys(f.strip() for f in forms if f and f.strip()))
+
+
+Method = Literal["exact", "pinyin", "fuzzy", "silence"]
+
+
+class Hit(BaseModel):
+    """One piece of evidence: where in the input a rule found what it looks for."""
+
+    utterance_index: int
+    speaker: Speaker
+    start_ms: int | None = None
+    offset: int = Field(description="character offset of the match in that utterance's text")
+    phrase: str
+    matched: str
+    method: Method
+    similarity: float
+    detail: str | None = None
+
+
+class Nearest(BaseModel):
+    """For a failed required rule: the utterance that came closest to what was required."""
+
+    utterance_index: int
+    text: str
+    similarity: float
+    missing: str = Field(description="the part of the rule that was not found")
+
+
+RuleStatus = Literal["passed", "failed", "not_applicable"]
+
+
+class RuleResult(BaseModel):
+    rule_id: str
+    kind: str
+    status: RuleStatus
+    passed: bool
+    deduction: float
+    veto: bool = False
+    hits: list[Hit] = Field(default_factory=list)
+    nearest: Nearest | None = None
+    message: str | None = None
+    note: str | None = None
+
+
+class CallResult(BaseModel):
+    call_id: str
+    agent_id: str | None = None
+    score: float
+    passed: bool
+    lexicon_version: str
+    rules: list[RuleResult]
+    warnings: list[str] = Field(default_factory=list)

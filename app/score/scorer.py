@@ -1,0 +1,267 @@
+"""Score a call: apply every rule of a compiled lexicon and explain each verdict with evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.errors import UnscorableCall
+from app.lexicon.compiler import CompiledLexicon, Rule
+from app.match import matcher
+from app.match.matcher import Candidate
+from app.models import Call, CallResult, Hit, Nearest, RuleResult, variable_forms
+from app.text.turns import CallText, build_call_text
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    base_score: float = 100.0
+    pass_mark: float = 80.0
+    default_direction: str = "inbound"
+    default_variables: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def _variables(call: Call, config: ScoringConfig) -> dict[str, tuple[str, ...]]:
+    values = dict(config.default_variables)
+    for name, value in call.variables.items():
+        forms = variable_forms(value)
+        if forms:
+            values[name] = forms
+    return values
+
+
+def _window(rule: Rule, ct: CallText) -> tuple[list[int] | None, str | None]:
+    """Turn indexes the rule reads, or (None, reason) when it cannot be applied."""
+    turns = ct.speaker_turns(rule.speaker)
+    w = rule.window
+    if w.first_turns:
+        turns = turns[: w.first_turns]
+    elif w.last_turns:
+        turns = turns[-w.last_turns:]
+    elif w.first_seconds or w.last_seconds:
+        if not ct.timed:
+            return None, "needs utterance times, and this call has none (or not all)"
+        utts = ct.call.utterances
+        if w.first_seconds:
+            limit = min(u.start_ms for u in utts) + w.first_seconds * 1000
+            turns = [t for t in turns if t.start_ms < limit]
+        else:
+            limit = max(u.end_ms for u in utts) - w.last_seconds * 1000
+            turns = [t for t in turns if t.end_ms > limit]
+    return [t.index for t in turns], None
+
+
+def _dedupe(cands: list[Candidate]) -> list[Candidate]:
+    """One hit per place: overlapping candidates keep the longest, exact before same-sound."""
+    rank = {"exact": 0, "pinyin": 1, "fuzzy": 2}
+    ordered = sorted(cands, key=lambda c: (c.turn, -(c.end - c.start), rank[c.method], c.start))
+    kept: list[Candidate] = []
+    for c in ordered:
+        if not any(k.turn == c.turn and k.start < c.end and c.start < k.end for k in kept):
+            kept.append(c)
+    return sorted(kept, key=lambda c: (c.turn, c.start))
+
+
+class _CallScorer:
+    def __init__(self, call: Call, lex: CompiledLexicon, config: ScoringConfig):
+        self.call = call
+        self.lex = lex
+        self.config = config
+        self.ct = build_call_text(call, lex.sound)
+        self.values = _variables(call, config)
+        self.anchors = matcher.scan(self.ct, lex)
+        self._holds = None
+
+    def holds(self):
+        if self._holds is None:
+            self._holds = self.ct.holds(self.lex.hold_min_ms)
+        return self._holds
+
+    def hit(self, c: Candidate) -> Hit:
+        turn = self.ct.turns[c.turn]
+        uidx, offset, matched = turn.original(c.start, c.end)
+        u = self.call.utterances[uidx]
+        return Hit(utterance_index=uidx, speaker=u.speaker, start_ms=u.start_ms, offset=offset,
+                   phrase=c.phrase_text, matched=matched, method=c.method, similarity=c.similarity)
+
+    def group_candidates(self, rule: Rule, gi: int, turns: set[int]) -> tuple[list[Candidate], str | None]:
+        """Candidates of one group in the given turns; a reason when a variable is missing."""
+        out: list[Candidate] = []
+        missing = None
+        usable = 0
+        for phrase in rule.groups[gi]:
+            if phrase.pattern is not None:
+                usable += 1
+                out += matcher.fixed_candidates(phrase, self.anchors.get(phrase.id, []), self.lex, self.ct, turns)
+                continue
+            absent = [n for n in phrase.variables if not self.values.get(n)]
+            if absent:
+                missing = absent[0]
+                continue
+            usable += 1
+            out += matcher.template_candidates(phrase, matcher.template_patterns(phrase, self.lex, self.values), self.lex, self.ct, turns)
+        if not usable and missing:
+            return [], missing
+        return out, None
+
+    def fuzzy_group(self, rule: Rule, gi: int, turns: set[int]) -> list[Candidate]:
+        out: list[Candidate] = []
+        for phrase in rule.groups[gi]:
+            if phrase.fuzzy is None:
+                continue
+            patterns = [phrase.pattern] if phrase.pattern is not None else matcher.template_patterns(phrase, self.lex, self.values)
+            out += matcher.fuzzy_candidates(phrase, patterns, self.ct, turns)
+        best = max(out, key=lambda c: c.similarity, default=None)
+        return [best] if best else []
+
+    def nearest(self, rule: Rule, gi: int, turns: list[int]) -> Nearest | None:
+        patterns = []
+        for phrase in rule.groups[gi]:
+            if phrase.pattern is not None:
+                patterns.append(phrase.pattern)
+            else:
+                patterns += matcher.template_patterns(phrase, self.lex, self.values)
+        if not turns:
+            turns = [t.index for t in self.ct.speaker_turns(rule.speaker)]
+        found = matcher.nearest(patterns, self.ct, turns)
+        if found is None:
+            return None
+        t, pos, sim = found
+        turn = self.ct.turns[t]
+        k, _ = turn.locate(min(pos, max(len(turn.norm) - 1, 0)))
+        uidx = turn.utterances[k]
+        return Nearest(utterance_index=uidx, text=self.call.utterances[uidx].text, similarity=round(sim, 3),
+                       missing=rule.group_names[gi])
+
+    # -- rule kinds -------------------------------------------------------------------------
+
+    def required(self, rule: Rule) -> RuleResult:
+        if rule.window.before_hold:
+            if not self.ct.timed:
+                return _not_applicable(rule, "needs utterance times to find holds, and this call has none (or not all)")
+            instances = [[h.agent_turn] for h in self.holds() if h.agent_turn is not None]
+            if not instances:
+                return _result(rule, [], 0, None, note="no hold in this call")
+        else:
+            turns, reason = _window(rule, self.ct)
+            if turns is None:
+                return _not_applicable(rule, reason)
+            instances = [turns]
+        hits: list[Candidate] = []
+        failures = 0
+        nearest = None
+        for turns in instances:
+            tset = set(turns)
+            for gi in range(len(rule.groups)):
+                cands, missing_var = self.group_candidates(rule, gi, tset)
+                if missing_var:
+                    return _not_applicable(rule, f"variable {{{missing_var}}} is not given for this call and has no default")
+                if not cands:
+                    cands = self.fuzzy_group(rule, gi, tset)
+                if cands:
+                    hits += cands
+                else:
+                    failures += 1
+                    if nearest is None:
+                        nearest = self.nearest(rule, gi, turns)
+                    break
+        deduction = 0.0
+        if failures:
+            d = rule.deduction
+            deduction = d.once if d.once is not None else min(d.per_hit * failures, d.cap if d.cap is not None else 100.0)
+        return _result(rule, [self.hit(c) for c in _dedupe(hits)], deduction, nearest, failed=failures > 0)
+
+    def forbidden(self, rule: Rule) -> RuleResult:
+        turns, reason = _window(rule, self.ct)
+        if turns is None:
+            return _not_applicable(rule, reason)
+        tset = set(turns)
+        cands: list[Candidate] = []
+        for gi in range(len(rule.groups)):
+            found, _ = self.group_candidates(rule, gi, tset)
+            cands += found
+        hits = [self.hit(c) for c in _dedupe(cands)]
+        return _result(rule, hits, _deduct(rule, len(hits)), None, failed=bool(hits))
+
+    def silence(self, rule: Rule) -> RuleResult:
+        if not self.ct.timed:
+            return _not_applicable(rule, "needs utterance times, and this call has none (or not all)")
+        limit = rule.max_seconds * 1000
+        hits = []
+        for h in self.holds():
+            if h.gap_ms > limit:
+                u = self.call.utterances[h.after]
+                hits.append(Hit(utterance_index=h.after, speaker=u.speaker, start_ms=u.start_ms, offset=0,
+                                phrase=f"hold over {rule.max_seconds:g} s", matched=u.text, method="silence",
+                                similarity=1.0,
+                                detail=f"silence of {h.gap_ms / 1000:.1f} s between utterance {h.before} and {h.after}"))
+        return _result(rule, hits, _deduct(rule, len(hits)), None, failed=bool(hits))
+
+
+def _deduct(rule: Rule, n: int) -> float:
+    if not n:
+        return 0.0
+    d = rule.deduction
+    if d.once is not None:
+        return d.once
+    total = d.per_hit * n
+    return min(total, d.cap) if d.cap is not None else total
+
+
+def _result(rule: Rule, hits: list[Hit], deduction: float, nearest: Nearest | None, *, failed: bool = False,
+            note: str | None = None) -> RuleResult:
+    return RuleResult(rule_id=rule.id, kind=rule.kind, status="failed" if failed else "passed", passed=not failed,
+                      deduction=float(deduction), veto=bool(failed and rule.veto), hits=hits, nearest=nearest,
+                      message=rule.message if failed else None, note=note)
+
+
+def _not_applicable(rule: Rule, reason: str) -> RuleResult:
+    return RuleResult(rule_id=rule.id, kind=rule.kind, status="not_applicable", passed=True, deduction=0.0, note=reason)
+
+
+def _warnings(call: Call) -> list[str]:
+    out = []
+    utts = call.utterances
+    if any(u.start_ms is None or u.end_ms is None for u in utts) and any(u.start_ms is not None for u in utts):
+        out.append("some utterances have no times: time windows and hold checks are not applied")
+    prev = None
+    for i, u in enumerate(utts):
+        if u.start_ms is not None and prev is not None and u.start_ms < prev:
+            out.append(f"utterance {i} starts before utterance {i - 1}: turns follow the input order")
+            break
+        prev = u.start_ms if u.start_ms is not None else prev
+    return out
+
+
+def _apply(scorer: _CallScorer, rule: Rule, direction: str) -> RuleResult:
+    if rule.direction != "any" and rule.direction != direction:
+        return _not_applicable(rule, f"applies to {rule.direction} calls; this call is {direction}")
+    return getattr(scorer, rule.kind)(rule)
+
+
+def _require_agent_speech(call: Call) -> None:
+    if not any(u.speaker == "agent" and u.text.strip() for u in call.utterances):
+        raise UnscorableCall(
+            f"call {call.call_id!r} has no agent speech to judge ({len(call.utterances)} utterance(s), "
+            "none by the agent with text); check the transcript's speaker labels"
+        )
+
+
+def check_rule(call: Call, lex: CompiledLexicon, rule: Rule, config: ScoringConfig = ScoringConfig()) -> RuleResult:
+    """One rule's verdict on one call (for lexicon examples and backtests)."""
+    _require_agent_speech(call)
+    return _apply(_CallScorer(call, lex, config), rule, call.direction or config.default_direction)
+
+
+def score_call(call: Call, lex: CompiledLexicon, config: ScoringConfig = ScoringConfig()) -> CallResult:
+    """Score one call. Raises UnscorableCall when there is no agent speech to judge."""
+    _require_agent_speech(call)
+    scorer = _CallScorer(call, lex, config)
+    direction = call.direction or config.default_direction
+    results = [_apply(scorer, rule, direction) for rule in lex.rules]
+    veto = any(r.veto for r in results)
+    score = 0.0 if veto else max(0.0, config.base_score - sum(r.deduction for r in results))
+    score = round(score, 2)
+    required_failed = any(r.status == "failed" and r.kind == "required" for r in results)
+    passed = not (veto or required_failed or score < config.pass_mark)
+    return CallResult(call_id=call.call_id, agent_id=call.agent_id, score=score, passed=passed,
+                      lexicon_version=lex.version, rules=results, warnings=_warnings(call))

@@ -1,0 +1,101 @@
+"""Pinyin sound classes: each Chinese character becomes one code point standing for how it sounds.
+
+Two characters that sound the same (再 / 在, 知 / 智: tones are ignored) get the same class, and
+the configured near-sound pairs (z/zh, n/ng, l/n ...) are folded together. The encoding keeps
+one character per character, so a match in the sound string is a match at the same positions
+in the normalized text, and one Aho-Corasick scan finds exact and same-sound hits at once.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z", "c", "s", "y", "w")
+
+# name of a near-sound pair -> (part, from, to): the `from` sound is folded into `to`
+FUZZY_PAIRS: dict[str, tuple[str, str, str]] = {
+    "z/zh": ("initial", "zh", "z"),
+    "c/ch": ("initial", "ch", "c"),
+    "s/sh": ("initial", "sh", "s"),
+    "l/n": ("initial", "n", "l"),
+    "f/h": ("initial", "h", "f"),
+    "r/l": ("initial", "r", "l"),
+    "an/ang": ("final", "ang", "an"),
+    "en/eng": ("final", "eng", "en"),
+    "in/ing": ("final", "ing", "in"),
+    "ian/iang": ("final", "iang", "ian"),
+    "uan/uang": ("final", "uang", "uan"),
+}
+# "n/ng" is shorthand for every final n / ng pair.
+FUZZY_ALIASES = {"n/ng": ("an/ang", "en/eng", "in/ing", "ian/iang", "uan/uang")}
+DEFAULT_FUZZY = ("z/zh", "c/ch", "s/sh", "l/n", "f/h", "n/ng")
+
+_CLASS_BASE = 0xE000
+
+
+def expand_pairs(pairs: Iterable[str]) -> tuple[str, ...]:
+    """Canonical, sorted pair names; raises KeyError naming the first unknown pair."""
+    out: set[str] = set()
+    for pair in pairs:
+        key = pair.replace(" ", "").lower()
+        if key in FUZZY_ALIASES:
+            out.update(FUZZY_ALIASES[key])
+        elif key in FUZZY_PAIRS:
+            out.add(key)
+        else:
+            a, _, b = key.partition("/")
+            if f"{b}/{a}" in FUZZY_PAIRS:
+                out.add(f"{b}/{a}")
+            elif f"{b}/{a}" in FUZZY_ALIASES:
+                out.update(FUZZY_ALIASES[f"{b}/{a}"])
+            else:
+                raise KeyError(pair)
+    return tuple(sorted(out))
+
+
+def valid_pair_names() -> list[str]:
+    return sorted([*FUZZY_PAIRS, *FUZZY_ALIASES])
+
+
+def _toneless(reading: str) -> str:
+    decomposed = unicodedata.normalize("NFD", reading)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def fold_syllable(syllable: str, pairs: tuple[str, ...]) -> str:
+    initial = next((i for i in INITIALS if syllable.startswith(i)), "")
+    final = syllable[len(initial):]
+    for name in pairs:
+        part, src, dst = FUZZY_PAIRS[name]
+        if part == "initial" and initial == src:
+            initial = dst
+        elif part == "final" and final.endswith(src) and len(final) - len(src) <= 1:
+            final = final[: len(final) - len(src)] + dst
+    return initial + final
+
+
+@lru_cache(maxsize=8)
+def sound_table(pairs: tuple[str, ...]) -> dict[int, str]:
+    """Code point -> sound-class character for every character pypinyin knows.
+
+    A character with several readings takes its first (most common) one; the same table is
+    applied to lexicon phrases and to transcripts, so identical characters always agree.
+    """
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    folded: dict[str, str] = {}  # a few thousand distinct readings behind 40,000 characters
+    syllables: dict[int, str] = {}
+    for code, readings in pinyin_dict.items():
+        first = readings.split(",", 1)[0]
+        syllable = folded.get(first)
+        if syllable is None:
+            syllable = folded[first] = fold_syllable(_toneless(first), pairs)
+        syllables[code] = syllable
+    classes = {s: chr(_CLASS_BASE + i) for i, s in enumerate(sorted(set(syllables.values())))}
+    return {code: classes[s] for code, s in syllables.items()}
+
+
+def to_sound(normalized: str, table: dict[int, str]) -> str:
+    return normalized.translate(table)

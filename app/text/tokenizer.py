@@ -1,0 +1,62 @@
+"""Word segmentation with our own jieba.Tokenizer, never the process-wide `jieba.dt`.
+
+Used to check that a candidate hit starts and ends on word boundaries (不行 is not a word in
+不行驶) and that a same-sound hit is not simply another real word (步行 is not 不行).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Iterable
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+
+class Segmenter:
+    """A jieba tokenizer with the lexicon's terms added, initialised once and shared read-only."""
+
+    def __init__(self, terms: Iterable[str] = ()):
+        cache = os.path.join(tempfile.gettempdir(), f"callqa-jieba-{os.getuid() if hasattr(os, 'getuid') else 0}.cache")
+        self._tok = jieba.Tokenizer()
+        self._tok.tmp_dir = None
+        self._tok.cache_file = cache
+        self._terms = tuple(dict.fromkeys(t for t in terms if len(t) >= 2))
+        self._ready = False
+        self._lock = threading.Lock()
+
+    def _ensure(self) -> None:
+        if self._ready:
+            return
+        with self._lock:
+            if self._ready:
+                return
+            self._tok.initialize()
+            for term in self._terms:
+                # Only unknown terms are added, with jieba's own suggested frequency: enough to
+                # be cut as one word, never enough to be carved out of a longer real word.
+                if not self._tok.FREQ.get(term):
+                    self._tok.add_word(term)
+            self._ready = True
+
+    def cut(self, text: str) -> list[str]:
+        self._ensure()
+        return list(self._tok.cut(text, HMM=False))
+
+    def boundaries(self, text: str) -> set[int]:
+        """Offsets in `text` at which a word starts or ends."""
+        pos = 0
+        out = {0}
+        for word in self.cut(text):
+            pos += len(word)
+            out.add(pos)
+        return out
+
+    def is_word(self, text: str) -> bool:
+        """True when `text` is a word of the dictionary in its own right."""
+        self._ensure()
+        return bool(self._tok.FREQ.get(text))
