@@ -10,7 +10,7 @@ Kind = Literal["required", "forbidden", "silence"]
 RuleSpeaker = Literal["agent", "customer", "any"]
 RuleDirection = Literal["inbound", "outbound", "any"]
 Boundary = Literal["word", "none"]
-Scope = Literal["overlap", "turn"]
+Scope = Literal["overlap", "after", "turn"]
 
 
 class _Strict(BaseModel):

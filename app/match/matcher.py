@@ -49,23 +49,45 @@ def scan(ct: CallText, lex: CompiledLexicon) -> dict[int, list[tuple[int, int, i
 
 
 def _extend(pattern: Pattern, sound: str, a_start: int, a_end: int) -> tuple[int, int] | None:
-    """Grow an anchor occurrence into the whole pattern, nearest parts first."""
+    """Grow an anchor occurrence into the whole pattern, or None. Parts are placed nearest
+    first with backtracking: the nearest place for one part can leave the next one out of
+    reach while a farther place would not."""
     k = pattern.anchor
-    start, end = a_start, a_end
-    for i in range(k - 1, -1, -1):
-        part = pattern.sounds[i]
-        lo = max(0, start - pattern.gaps[i] - len(part))
-        j = sound.rfind(part, lo, start)
-        if j < 0:
-            return None
-        start = j
-    for i in range(k + 1, len(pattern.parts)):
-        part = pattern.sounds[i]
-        j = sound.find(part, end, end + pattern.gaps[i - 1] + len(part))
-        if j < 0:
-            return None
-        end = j + len(part)
-    return start, end
+    parts, gaps = pattern.sounds, pattern.gaps
+
+    def left(i: int, start: int) -> int | None:
+        if i < 0:
+            return start
+        part = parts[i]
+        for gap in range(gaps[i] + 1):
+            b = start - gap - len(part)
+            if b < 0:
+                break
+            if sound.startswith(part, b):
+                found = left(i - 1, b)
+                if found is not None:
+                    return found
+        return None
+
+    def right(i: int, end: int) -> int | None:
+        if i >= len(parts):
+            return end
+        part = parts[i]
+        for gap in range(gaps[i - 1] + 1):
+            b = end + gap
+            if b + len(part) > len(sound):
+                break
+            if sound.startswith(part, b):
+                found = right(i + 1, b + len(part))
+                if found is not None:
+                    return found
+        return None
+
+    start = left(k - 1, a_start)
+    if start is None:
+        return None
+    end = right(k + 1, a_end)
+    return None if end is None else (start, end)
 
 
 def _occurrences(pattern: Pattern, sound: str, lo: int = 0, hi: int | None = None):
@@ -94,8 +116,8 @@ def _is_exact(pattern: Pattern, norm: str, start: int, end: int) -> bool:
 def _cancelled(exceptions: tuple[ExceptionPattern, ...], turn: Turn, start: int, end: int) -> bool:
     for exc in exceptions:
         pat = exc.pattern
-        if exc.scope == "turn":
-            if any(True for _ in _occurrences(pat, turn.sound)):
+        if exc.scope in ("turn", "after"):
+            if any(True for _ in _occurrences(pat, turn.sound, end if exc.scope == "after" else 0)):
                 return True
             continue
         reach = sum(map(len, pat.parts)) + sum(pat.gaps)
@@ -150,7 +172,7 @@ def check(phrase: Phrase, pattern: Pattern, lex: CompiledLexicon, ct: CallText, 
 
 
 def fixed_candidates(phrase: Phrase, anchors: list[tuple[int, int, int]], lex: CompiledLexicon,
-                     ct: CallText, turns: set[int]) -> list[Candidate]:
+                     ct: CallText, turns: set[int], keep=None, first_only: bool = False) -> list[Candidate]:
     out = []
     pattern = phrase.pattern
     for t, s, e in anchors:
@@ -160,8 +182,10 @@ def fixed_candidates(phrase: Phrase, anchors: list[tuple[int, int, int]], lex: C
         if span is None:
             continue
         cand = check(phrase, pattern, lex, ct, t, span[0], span[1], phrase.text)
-        if cand is not None:
+        if cand is not None and (keep is None or keep(cand)):
             out.append(cand)
+            if first_only:
+                break
     return out
 
 
@@ -188,15 +212,17 @@ def _fill(text: str, names: tuple[str, ...], forms: tuple[tuple[str, ...], ...],
 
 
 def template_candidates(phrase: Phrase, patterns: list[Pattern], lex: CompiledLexicon,
-                        ct: CallText, turns: set[int]) -> list[Candidate]:
+                        ct: CallText, turns: set[int], keep=None, first_only: bool = False) -> list[Candidate]:
     out = []
     for t in sorted(turns):
         turn = ct.turns[t]
         for pattern in patterns:
             for s, e in _occurrences(pattern, turn.sound):
                 cand = check(phrase, pattern, lex, ct, t, s, e, pattern.text)
-                if cand is not None:
+                if cand is not None and (keep is None or keep(cand)):
                     out.append(cand)
+                    if first_only:
+                        return out
     return out
 
 

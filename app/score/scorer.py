@@ -50,15 +50,23 @@ def _window(rule: Rule, ct: CallText) -> tuple[list[int] | None, str | None]:
     return [t.index for t in turns], None
 
 
+_RANK = {"exact": 0, "pinyin": 1, "fuzzy": 2}
+MAX_LISTED_HITS = 50
+
+
 def _dedupe(cands: list[Candidate]) -> list[Candidate]:
-    """One hit per place: overlapping candidates keep the longest, exact before same-sound."""
-    rank = {"exact": 0, "pinyin": 1, "fuzzy": 2}
-    ordered = sorted(cands, key=lambda c: (c.turn, -(c.end - c.start), rank[c.method], c.start))
+    """One hit per place. Of overlapping candidates the longest wins, exact before same-sound;
+    a sweep in order of position keeps this linear after the sort."""
+    ordered = sorted(cands, key=lambda c: (c.turn, c.start, -(c.end - c.start), _RANK[c.method]))
     kept: list[Candidate] = []
     for c in ordered:
-        if not any(k.turn == c.turn and k.start < c.end and c.start < k.end for k in kept):
-            kept.append(c)
-    return sorted(kept, key=lambda c: (c.turn, c.start))
+        last = kept[-1] if kept else None
+        if last is not None and last.turn == c.turn and c.start < last.end:
+            if (c.end - c.start, -_RANK[c.method]) > (last.end - last.start, -_RANK[last.method]):
+                kept[-1] = c
+            continue
+        kept.append(c)
+    return kept
 
 
 class _CallScorer:
@@ -83,33 +91,43 @@ class _CallScorer:
         return Hit(utterance_index=uidx, speaker=u.speaker, start_ms=u.start_ms, offset=offset,
                    phrase=c.phrase_text, matched=matched, method=c.method, similarity=c.similarity)
 
-    def group_candidates(self, rule: Rule, gi: int, turns: set[int]) -> tuple[list[Candidate], str | None]:
-        """Candidates of one group in the given turns; a reason when a variable is missing."""
+    def group_candidates(self, rule: Rule, gi: int, turns: set[int], limits: dict[int, int] | None = None,
+                         first_only: bool = False) -> tuple[list[Candidate], str | None]:
+        """Candidates of one group in the given turns (ending by `limits[turn]` where given);
+        a reason instead when a variable it needs is missing. `first_only` stops at the first
+        accepted candidate: a required group needs one piece of evidence, not all of them."""
         out: list[Candidate] = []
         missing = None
         usable = 0
+        keep = (lambda c: True) if not limits else (lambda c: c.end <= limits.get(c.turn, c.end))
         for phrase in rule.groups[gi]:
             if phrase.pattern is not None:
                 usable += 1
-                out += matcher.fixed_candidates(phrase, self.anchors.get(phrase.id, []), self.lex, self.ct, turns)
-                continue
-            absent = [n for n in phrase.variables if not self.values.get(n)]
-            if absent:
-                missing = absent[0]
-                continue
-            usable += 1
-            out += matcher.template_candidates(phrase, matcher.template_patterns(phrase, self.lex, self.values), self.lex, self.ct, turns)
+                found = matcher.fixed_candidates(phrase, self.anchors.get(phrase.id, []), self.lex, self.ct, turns, keep, first_only)
+            else:
+                absent = [n for n in phrase.variables if not self.values.get(n)]
+                if absent:
+                    missing = absent[0]
+                    continue
+                usable += 1
+                found = matcher.template_candidates(phrase, matcher.template_patterns(phrase, self.lex, self.values),
+                                                    self.lex, self.ct, turns, keep, first_only)
+            out += found
+            if first_only and out:
+                return out, None
         if not usable and missing:
             return [], missing
         return out, None
 
-    def fuzzy_group(self, rule: Rule, gi: int, turns: set[int]) -> list[Candidate]:
+    def fuzzy_group(self, rule: Rule, gi: int, turns: set[int], limits: dict[int, int] | None = None) -> list[Candidate]:
         out: list[Candidate] = []
         for phrase in rule.groups[gi]:
             if phrase.fuzzy is None:
                 continue
             patterns = [phrase.pattern] if phrase.pattern is not None else matcher.template_patterns(phrase, self.lex, self.values)
             out += matcher.fuzzy_candidates(phrase, patterns, self.ct, turns)
+        if limits:
+            out = [c for c in out if c.end <= limits.get(c.turn, c.end)]
         best = max(out, key=lambda c: c.similarity, default=None)
         return [best] if best else []
 
@@ -138,25 +156,26 @@ class _CallScorer:
         if rule.window.before_hold:
             if not self.ct.timed:
                 return _not_applicable(rule, "needs utterance times to find holds, and this call has none (or not all)")
-            instances = [[h.agent_turn] for h in self.holds() if h.agent_turn is not None]
+            instances = [([h.agent_turn], {h.agent_turn: h.limit} if h.limit is not None else None)
+                         for h in self.holds() if h.agent_turn is not None]
             if not instances:
                 return _result(rule, [], 0, None, note="no hold in this call")
         else:
             turns, reason = _window(rule, self.ct)
             if turns is None:
                 return _not_applicable(rule, reason)
-            instances = [turns]
+            instances = [(turns, None)]
         hits: list[Candidate] = []
         failures = 0
         nearest = None
-        for turns in instances:
+        for turns, limits in instances:
             tset = set(turns)
             for gi in range(len(rule.groups)):
-                cands, missing_var = self.group_candidates(rule, gi, tset)
+                cands, missing_var = self.group_candidates(rule, gi, tset, limits, first_only=True)
                 if missing_var:
                     return _not_applicable(rule, f"variable {{{missing_var}}} is not given for this call and has no default")
                 if not cands:
-                    cands = self.fuzzy_group(rule, gi, tset)
+                    cands = self.fuzzy_group(rule, gi, tset, limits)
                 if cands:
                     hits += cands
                 else:
@@ -179,8 +198,10 @@ class _CallScorer:
         for gi in range(len(rule.groups)):
             found, _ = self.group_candidates(rule, gi, tset)
             cands += found
-        hits = [self.hit(c) for c in _dedupe(cands)]
-        return _result(rule, hits, _deduct(rule, len(hits)), None, failed=bool(hits))
+        kept = _dedupe(cands)
+        hits = [self.hit(c) for c in kept[:MAX_LISTED_HITS]]
+        note = f"{len(kept)} hits, the first {MAX_LISTED_HITS} listed" if len(kept) > MAX_LISTED_HITS else None
+        return _result(rule, hits, _deduct(rule, len(kept)), None, failed=bool(kept), note=note)
 
     def silence(self, rule: Rule) -> RuleResult:
         if not self.ct.timed:

@@ -22,6 +22,13 @@ class Turn:
     start_ms: int | None
     end_ms: int | None
     _breaks: tuple[int, ...] | None = field(default=None, repr=False)
+    _maps: dict[int, list[int]] = field(default_factory=dict, repr=False)
+
+    def _map(self, k: int) -> list[int]:
+        m = self._maps.get(k)
+        if m is None:
+            m = self._maps[k] = source_map(self.texts[k])
+        return m
 
     def breaks(self) -> tuple[int, ...]:
         """Clause ends in `norm`: punctuation positions plus fragment joins are not breaks, the
@@ -52,8 +59,8 @@ class Turn:
         """(utterance index, char offset, original text) of norm span [start, end)."""
         k0, o0 = self.locate(start)
         k1, o1 = self.locate(max(end - 1, start))
-        map0 = source_map(self.texts[k0])
-        map1 = map0 if k1 == k0 else source_map(self.texts[k1])
+        map0 = self._map(k0)
+        map1 = self._map(k1)
         first = map0[o0] if o0 < len(map0) else len(self.texts[k0])
         last = (map1[o1] + 1) if o1 < len(map1) else len(self.texts[k1])
         if k0 == k1:
@@ -71,6 +78,7 @@ class Hold:
     after: int  # utterance index that ends it (an agent utterance)
     gap_ms: int
     agent_turn: int | None  # the agent's last turn before the silence
+    limit: int | None = None  # when that turn goes on after the silence: where, in its norm
 
 
 @dataclass
@@ -97,9 +105,14 @@ class CallText:
         out = []
         last_end = None
         last_agent_turn = None
+        turn_by_index = {t.index: t for t in self.turns}
         for i, u in enumerate(utts):
             if last_end is not None and u.speaker == "agent" and u.start_ms - last_end >= min_ms:
-                out.append(Hold(i - 1, i, u.start_ms - last_end, last_agent_turn))
+                limit = None
+                if last_agent_turn == turn_of[i]:  # the silence falls inside one agent turn
+                    t = turn_by_index[last_agent_turn]
+                    limit = t.frag_starts[t.utterances.index(i)]
+                out.append(Hold(i - 1, i, u.start_ms - last_end, last_agent_turn, limit))
             last_end = u.end_ms if last_end is None else max(last_end, u.end_ms)
             if u.speaker == "agent":
                 last_agent_turn = turn_of[i]

@@ -1,0 +1,237 @@
+"""The `callqa` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from app.errors import CallqaError, LexiconError
+
+log = logging.getLogger("callqa")
+
+EXIT_OK = 0
+EXIT_REFUSED = 1  # some inputs were refused; the rest were scored
+EXIT_USAGE = 2  # bad arguments, unreadable lexicon, nothing could be done
+
+
+def _parse_var(text: str) -> tuple[str, list[str]]:
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE[,ALIAS...], got {text!r}")
+    return name.strip(), [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="callqa",
+        description="Check Chinese call-center transcripts against service norms and score every call.",
+        epilog="Settings can also come from CALLQA_* environment variables (see README.md).",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    score = sub.add_parser(
+        "score",
+        help="score calls from native JSON / JSONL files",
+        description="Score every call in the given files and write one result per line (JSONL). "
+        "A record that cannot be scored is reported on stderr with its file and line; "
+        "the others are still scored, and the exit code is 1.",
+    )
+    score.add_argument("files", nargs="+", metavar="FILE", help="a .json file (one call or an array), a .jsonl file (one call per line), or - for stdin")
+    score.add_argument("-o", "--output", metavar="OUT", help="write results here (written whole or not at all); default: stdout")
+    score.add_argument("--errors", metavar="FILE", help="also write refused records as JSONL {source, line, error}")
+    score.add_argument("--lexicons", metavar="DIR", help="lexicon folder (default: CALLQA_LEXICON_DIR or the bundled lexicons/)")
+    score.add_argument("--var", action="append", type=_parse_var, default=[], metavar="NAME=VALUE[,ALIAS]",
+                       help="default value of a lexicon variable for calls that do not give one, e.g. --var company=瑞丰电器,瑞丰")
+    score.add_argument("--direction", choices=["inbound", "outbound"], help="direction of calls that do not say (default: inbound)")
+    score.add_argument("--pass-mark", type=float, metavar="SCORE", help="calls under this score fail (default: 80)")
+    score.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
+
+    lexicon = sub.add_parser("lexicon", help="work with lexicon files")
+    lsub = lexicon.add_subparsers(dest="lexicon_command", required=True, metavar="ACTION")
+    check = lsub.add_parser("check", help="validate a lexicon folder and run every rule's examples",
+                            description="Validate every lexicon file (all problems are listed at once) and run the "
+                            "hit / miss examples of every rule. Exit code 1 when anything is wrong.")
+    check.add_argument("dir", nargs="?", help="lexicon folder (default: CALLQA_LEXICON_DIR or the bundled lexicons/)")
+
+    sub.add_parser("version", help="print the version of callqa and of the default lexicon")
+    return parser
+
+
+def _settings(args: argparse.Namespace):
+    from app.settings import Settings
+
+    overrides: dict = {}
+    if getattr(args, "lexicons", None):
+        overrides["lexicon_dir"] = Path(args.lexicons)
+    if getattr(args, "dir", None):
+        overrides["lexicon_dir"] = Path(args.dir)
+    if getattr(args, "direction", None):
+        overrides["default_direction"] = args.direction
+    if getattr(args, "pass_mark", None) is not None:
+        overrides["pass_mark"] = args.pass_mark
+    settings = Settings(**overrides)
+    if getattr(args, "var", None):
+        merged = dict(settings.variables)
+        merged.update({name: values for name, values in args.var})
+        settings = settings.model_copy(update={"variables": merged})
+    return settings
+
+
+class _AtomicOutput:
+    """Results go to a temporary file that replaces OUT only when all input was read."""
+
+    def __init__(self, path: str | None):
+        self.path = path
+        self.tmp = None
+        if path:
+            target = Path(path)
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+            self.fh = os.fdopen(fd, "w", encoding="utf-8")
+        else:
+            self.fh = sys.stdout
+
+    def commit(self) -> None:
+        if self.tmp:
+            self.fh.close()
+            os.replace(self.tmp, self.path)
+        else:
+            self.fh.flush()
+
+    def abort(self) -> None:
+        if self.tmp:
+            self.fh.close()
+            os.unlink(self.tmp)
+
+
+def _progress(args: argparse.Namespace, files: list[str]):
+    total = 0
+    for f in files:
+        if f != "-" and os.path.isfile(f):
+            total += os.path.getsize(f)
+    enabled = not args.no_progress and sys.stderr.isatty() and total > 0
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="B", unit_scale=True, desc="scoring", file=sys.stderr, dynamic_ncols=True)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    import json
+
+    from app.ingest.native import read_calls
+    from app.lexicon.compiler import load_lexicon
+    from app.score.scorer import score_call
+
+    settings = _settings(args)
+    lex = load_lexicon(settings.lexicon_dir)
+    config = settings.scoring()
+    missing = [f for f in args.files if f != "-" and not os.path.isfile(f)]
+    if missing:
+        print(f"callqa: no such file: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_USAGE
+
+    out = _AtomicOutput(args.output)
+    errors_fh = open(args.errors, "w", encoding="utf-8") if args.errors else None
+    bar = _progress(args, args.files)
+    scored = passed = refused = 0
+    started = time.perf_counter()
+    try:
+        for path in args.files:
+            records = read_calls("-", sys.stdin) if path == "-" else read_calls(path)
+            for rec in records:
+                if bar is not None:
+                    bar.update(rec.size)
+                error = rec.error
+                if rec.call is not None:
+                    try:
+                        result = score_call(rec.call, lex, config)
+                    except CallqaError as exc:
+                        error = str(exc)
+                    else:
+                        out.fh.write(result.model_dump_json(exclude_none=True))
+                        out.fh.write("\n")
+                        scored += 1
+                        passed += result.passed
+                        continue
+                refused += 1
+                print(f"{rec.source}:{rec.line}: refused: {error}", file=sys.stderr)
+                if errors_fh:
+                    errors_fh.write(json.dumps({"source": rec.source, "line": rec.line, "error": error}, ensure_ascii=False) + "\n")
+    except BaseException:
+        out.abort()
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+        if errors_fh:
+            errors_fh.close()
+    out.commit()
+    elapsed = time.perf_counter() - started
+    log.info("scored %d call(s): %d passed, %d failed; %d refused; lexicon %s; %.2f s",
+             scored, passed, scored - passed, refused, lex.version, elapsed)
+    return EXIT_REFUSED if refused else EXIT_OK
+
+
+def cmd_lexicon_check(args: argparse.Namespace) -> int:
+    from app.lexicon.compiler import load_lexicon
+    from app.lexicon.examples import example_cases, failing_examples
+
+    settings = _settings(args)
+    lex = load_lexicon(settings.lexicon_dir)
+    cases = example_cases(lex)
+    failures = failing_examples(lex, settings.scoring())
+    print(f"{settings.lexicon_dir}: {len(lex.rules)} rules, {len(lex.phrases)} phrases, version {lex.version}")
+    for rule in lex.rules:
+        n = sum(1 for c in cases if c.rule.id == rule.id)
+        bad = sum(1 for c, _ in failures if c.rule.id == rule.id)
+        print(f"  {rule.id:<18} {rule.kind:<9} {n - bad}/{n} examples ok  ({rule.file})")
+    for case, result in failures:
+        found = ", ".join(f"{h.phrase}={h.matched!r}" for h in result.hits) or "nothing"
+        want = "should find it" if case.expect == "hit" else "should not find it"
+        print(f"FAIL {case.rule.file} rule {case.rule.id!r} {case.expect} example {case.number}: "
+              f"{case.label.split(':', 2)[2]!r} {want}; status {result.status}, found {found}"
+              + (f" ({result.note})" if result.note else ""))
+    if failures:
+        print(f"{len(failures)} of {len(cases)} examples failed")
+        return EXIT_REFUSED
+    print(f"all {len(cases)} examples pass")
+    return EXIT_OK
+
+
+def cmd_version(args: argparse.Namespace) -> int:
+    from importlib.metadata import version
+
+    from app.lexicon.compiler import load_lexicon
+
+    settings = _settings(args)
+    print(f"callqa {version('callqa')}, lexicon {load_lexicon(settings.lexicon_dir).version} ({settings.lexicon_dir})")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="callqa: %(message)s", stream=sys.stderr)
+    handlers = {"score": cmd_score, "version": cmd_version}
+    try:
+        if args.command == "lexicon":
+            return cmd_lexicon_check(args)
+        return handlers[args.command](args)
+    except LexiconError as exc:
+        print(f"callqa: {exc}", file=sys.stderr)
+        return EXIT_REFUSED if args.command == "lexicon" else EXIT_USAGE
+    except CallqaError as exc:
+        print(f"callqa: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

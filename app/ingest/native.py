@@ -1,0 +1,108 @@
+"""Read calls in the native JSON form: one JSON object, a JSON array of them, or JSON Lines.
+
+Every record comes out as either a Call or the reason it was refused, with its file and line,
+so one bad record never stops the others and none is dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from app.models import Call
+
+LINE_SUFFIXES = (".jsonl", ".ndjson")
+
+
+@dataclass(frozen=True)
+class Record:
+    source: str
+    line: int  # 1-based line in the file (for a JSON array: the element's index, 1-based)
+    call: Call | None
+    error: str | None
+    size: int  # bytes read for this record (progress)
+
+
+def describe_validation_error(exc: ValidationError, limit: int = 5) -> str:
+    """One line a person can act on: each bad field's path, what is wrong, what was given."""
+    parts = []
+    for err in exc.errors()[:limit]:
+        if err["type"] == "json_invalid":
+            detail = err["ctx"].get("error", err["msg"]) if err.get("ctx") else err["msg"]
+            return f"invalid JSON: {detail}".replace(" at line 1 column", " at column")
+        loc = ".".join(str(x) for x in err["loc"]) or "(the record)"
+        msg = err["msg"]
+        if err["type"] == "missing":
+            msg = "required field is missing"
+        given = err.get("input")
+        if err["type"] not in ("missing",) and given is not None and not isinstance(given, (dict, list)):
+            shown = repr(given)
+            msg += f" (got {shown[:60]}{'…' if len(shown) > 60 else ''})"
+        parts.append(f"{loc}: {msg}")
+    more = len(exc.errors()) - limit
+    if more > 0:
+        parts.append(f"and {more} more")
+    return "; ".join(parts)
+
+
+def parse_call(text: str | bytes) -> Call:
+    """Parse one native call; raises pydantic's ValidationError (see describe_validation_error)."""
+    return Call.model_validate_json(text)
+
+
+def _record(source: str, line: int, data: bytes) -> Record:
+    try:
+        return Record(source, line, parse_call(data), None, len(data))
+    except ValidationError as exc:
+        return Record(source, line, None, describe_validation_error(exc), len(data))
+
+
+def _lines(source: str, stream, first_line: int = 1) -> Iterator[Record]:
+    """JSON Lines, read as bytes: a line that is not UTF-8 is refused alone."""
+    for number, line in enumerate(stream, first_line):
+        if isinstance(line, str):
+            line = line.encode("utf-8", "surrogateescape")
+        line = line.strip()
+        if not line:
+            continue
+        yield _record(source, number, line)
+
+
+def read_calls(path: str | Path, stream=None) -> Iterator[Record]:
+    """Records of one input file ("-" with `stream` for standard input)."""
+    source = str(path)
+    if stream is not None or source.endswith(LINE_SUFFIXES):
+        if stream is not None:
+            yield from _lines(source, getattr(stream, "buffer", stream))
+            return
+        with open(source, "rb") as fh:
+            yield from _lines(source, fh)
+        return
+    raw = Path(source).read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        yield Record(source, 0, None, f"file is not UTF-8 text ({exc.reason} at byte {exc.start})", len(raw))
+        return
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield Record(source, exc.lineno, None, f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", len(raw))
+            return
+        for i, item in enumerate(items, 1):
+            yield _record(source, i, json.dumps(item, ensure_ascii=False).encode())
+        return
+    # One object, or JSON Lines saved under another name.
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data":
+            yield from _lines(source, iter(raw.splitlines(keepends=True)))
+            return
+    yield _record(source, 1, raw)
