@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from app.lexicon.compiler import default_lexicon_dir
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def test_score_samples_to_file(tmp_path, capsys):
+    out = tmp_path / "results.jsonl"
+    assert main(["score", str(SAMPLES / "calls.jsonl"), "-o", str(out)]) == 0
+    results = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    n_calls = sum(1 for line in (SAMPLES / "calls.jsonl").read_text(encoding="utf-8").splitlines() if line.strip())
+    assert len(results) == n_calls
+    for r in results:
+        assert {"call_id", "score", "passed", "lexicon_version", "rules"} <= r.keys()
+    by_id = {r["call_id"]: r for r in results}
+    assert by_id["c-0001"]["passed"] and not by_id["c-0002"]["passed"]
+    assert list(out.parent.glob(".results.jsonl.*")) == []  # no temporary left behind
+
+
+def test_bad_records_are_reported_and_the_rest_scored(tmp_path, capsys):
+    errors = tmp_path / "errors.jsonl"
+    code = main(["score", str(SAMPLES / "bad_input.jsonl"), "--errors", str(errors)])
+    captured = capsys.readouterr()
+    assert code == 1
+    scored = [json.loads(line) for line in captured.out.splitlines()]
+    assert [r["call_id"] for r in scored] == ["c-0001", "c-0007"]
+    assert "bad_input.jsonl:2: refused: invalid JSON" in captured.err
+    assert "bad_input.jsonl:3: refused: utterances.0.speaker" in captured.err
+    assert "no agent speech" in captured.err
+    rows = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
+    assert [r["line"] for r in rows] == [2, 3, 4, 5, 6, 7]
+
+
+def test_single_json_and_array_files(tmp_path, capsys):
+    call = json.loads((SAMPLES / "call.json").read_text(encoding="utf-8"))
+    arr = tmp_path / "calls.json"
+    arr.write_text(json.dumps([call, {**call, "call_id": "c-two"}], ensure_ascii=False), encoding="utf-8")
+    assert main(["score", str(SAMPLES / "call.json"), str(arr)]) == 0
+    ids = [json.loads(line)["call_id"] for line in capsys.readouterr().out.splitlines()]
+    assert ids == ["c-0001", "c-0001", "c-two"]
+
+
+def test_non_utf8_line_is_refused_alone(tmp_path, capsys):
+    good = (SAMPLES / "calls.jsonl").read_bytes().splitlines()[0]
+    f = tmp_path / "mixed.jsonl"
+    f.write_bytes(good + b"\n" + b'{"call_id": "\xff\xfe"}\n' + good + b"\n")
+    assert main(["score", str(f)]) == 1
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 2
+    assert "mixed.jsonl:2: refused" in captured.err
+
+
+def test_broken_lexicon_writes_nothing(tmp_path, capsys):
+    lex = tmp_path / "lex"
+    shutil.copytree(default_lexicon_dir(), lex)
+    (lex / "closing.yaml").write_text("rules:\n  - id: closing\n    kind: nope\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["score", str(SAMPLES / "calls.jsonl"), "--lexicons", str(lex), "-o", str(out)]) == 2
+    assert not out.exists()
+    err = capsys.readouterr().err
+    assert "closing.yaml rule 'closing' field 'kind'" in err and "field 'message'" in err
+
+
+def test_missing_input_file(capsys):
+    assert main(["score", "no-such-file.jsonl"]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_var_default_fills_missing_company(tmp_path, capsys):
+    call = {"call_id": "v", "utterances": [{"speaker": "agent", "text": "您好，瑞丰电器。"}, {"speaker": "agent", "text": "再见"}]}
+    f = tmp_path / "v.json"
+    f.write_text(json.dumps(call, ensure_ascii=False), encoding="utf-8")
+    assert main(["score", str(f)]) == 0
+    greet = [r for r in json.loads(capsys.readouterr().out)["rules"] if r["rule_id"] == "greeting"][0]
+    assert greet["status"] == "not_applicable"
+    assert main(["score", str(f), "--var", "company=瑞丰电器,瑞丰"]) == 0
+    greet = [r for r in json.loads(capsys.readouterr().out)["rules"] if r["rule_id"] == "greeting"][0]
+    assert greet["status"] == "passed"
+
+
+def test_lexicon_check(capsys, tmp_path):
+    assert main(["lexicon", "check"]) == 0
+    assert "all" in capsys.readouterr().out
+    lex = tmp_path / "lex"
+    shutil.copytree(default_lexicon_dir(), lex)
+    p = lex / "closing.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace("      miss:\n        - 好的，就这样。", "      miss:\n        - 好的，再见。"), encoding="utf-8")
+    assert main(["lexicon", "check", str(lex)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL closing.yaml rule 'closing' miss example 1" in out
+
+
+def test_stdin_and_console_script(tmp_path):
+    exe = Path(sys.executable).with_name("callqa")
+    if not exe.exists():
+        pytest.skip("console script not installed in this environment")
+    data = (SAMPLES / "calls.jsonl").read_bytes()
+    proc = subprocess.run([str(exe), "score", "-"], input=data, capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert len(proc.stdout.splitlines()) == len([l for l in data.splitlines() if l.strip()])
+    helptext = subprocess.run([str(exe), "score", "--help"], capture_output=True, text=True, timeout=60).stdout
+    assert "--output" in helptext and "JSONL" in helptext
