@@ -64,6 +64,7 @@ class Phrase:
     max_gap: int
     clause_end: bool
     alone: bool
+    opens_turn: bool
     exceptions: tuple[ExceptionPattern, ...]
     variables: tuple[str, ...] = ()
 
@@ -108,6 +109,25 @@ class CompiledLexicon:
         raise KeyError(rule_id)
 
 
+def cut_pattern(text: str, sound: dict[int, str], cut, max_insert: int, max_gap: int) -> Pattern | None:
+    """A phrase as parts: `*` separates parts up to `max_gap` apart; with `max_insert`, the
+    words of each part (as `cut` segments them) may have that many characters between them."""
+    chunks = [normalize(c) for c in text.split(WILDCARD)]
+    if any(not c for c in chunks):
+        return None
+    parts: list[str] = []
+    gaps: list[int] = []
+    for ci, chunk in enumerate(chunks):
+        if ci:
+            gaps.append(max_gap)
+        words = cut(chunk) if max_insert else [chunk]
+        for wi, word in enumerate(words):
+            if wi:
+                gaps.append(max_insert)
+            parts.append(word)
+    return Pattern(text, tuple(parts), tuple(to_sound(p, sound) for p in parts), tuple(gaps))
+
+
 class _Builder:
     def __init__(self, source: LexiconSource):
         self.source = source
@@ -125,30 +145,22 @@ class _Builder:
         self.problems.append(LexiconProblem(file, rule_id, fld, msg))
 
     def pattern(self, text: str, max_insert: int, max_gap: int) -> Pattern | None:
-        chunks = [normalize(c) for c in text.split(WILDCARD)]
-        if any(not c for c in chunks):
-            return None
-        parts: list[str] = []
-        gaps: list[int] = []
-        for ci, chunk in enumerate(chunks):
-            if ci:
-                gaps.append(max_gap)
-            words = self._cut.cut(chunk) if max_insert else [chunk]
-            for wi, word in enumerate(words):
-                if wi:
-                    gaps.append(max_insert)
-                parts.append(word)
-        self.segmenter_terms.extend(chunks)
-        return Pattern(text, tuple(parts), tuple(to_sound(p, self.sound) for p in parts), tuple(gaps))
+        pattern = cut_pattern(text, self.sound, self._cut.cut, max_insert, max_gap)
+        if pattern is not None:
+            self.segmenter_terms.extend(normalize(c) for c in text.split(WILDCARD))
+        return pattern
 
-    def exceptions(self, items: list, file: str, rule_id: str, fld: str, max_gap: int) -> list[ExceptionPattern]:
+    def exceptions(self, items: list, file: str, rule_id: str, fld: str, max_gap: int,
+                   max_insert: int = 0) -> list[ExceptionPattern]:
+        """Exceptions are cut like the phrases they guard: an exception that tolerated less
+        than its phrase would let a garbled innocent sentence through as a hit."""
         out = []
         for i, item in enumerate(items):
             spec = schema.ExceptionSpec(text=item) if isinstance(item, str) else item
             if PLACEHOLDER.search(spec.text):
                 self.problem(file, rule_id, f"{fld}.{i}", "exceptions cannot hold {placeholders}")
                 continue
-            pat = self.pattern(spec.text, 0, max_gap)
+            pat = self.pattern(spec.text, max_insert, max_gap)
             if pat is None:
                 self.problem(file, rule_id, f"{fld}.{i}", f"{spec.text!r} is empty once spaces, punctuation and fillers are removed")
                 continue
@@ -164,7 +176,7 @@ class _Builder:
             defaults = dict(KIND_DEFAULTS[spec.kind])
             defaults.update({k: v for k, v in spec.match.model_dump().items() if v is not None})
             self._kind_checks(file, spec)
-            rule_exc = self.exceptions(spec.exceptions, file, rid, "exceptions", defaults["max_gap"])
+            rule_exc = self.exceptions(spec.exceptions, file, rid, "exceptions", defaults["max_gap"], defaults["max_insert"])
             group_specs = [schema.GroupSpec(name="phrases", phrases=spec.phrases)] if spec.phrases else list(spec.all_of)
             groups: list[tuple[Phrase, ...]] = []
             for gi, group in enumerate(group_specs):
@@ -175,7 +187,7 @@ class _Builder:
                     opts = dict(defaults)
                     opts.update({k: v for k, v in p.model_dump(include=set(schema.MatchOptions.model_fields)).items() if v is not None})
                     fld = f"{fld_base}.{pi}"
-                    phrase_exc = self.exceptions(p.exceptions, file, rid, f"{fld}.exceptions", opts["max_gap"])
+                    phrase_exc = self.exceptions(p.exceptions, file, rid, f"{fld}.exceptions", opts["max_gap"], opts["max_insert"])
                     for text in [p.text, *p.aliases]:
                         names = tuple(PLACEHOLDER.findall(text))
                         unknown = [n for n in names if n not in declared]
@@ -201,7 +213,7 @@ class _Builder:
                             pinyin=opts["pinyin"], fuzzy=opts["fuzzy"], word_boundary=opts["boundary"] == "word",
                             sound_must_not_be_word=spec.kind == "forbidden",
                             max_insert=opts["max_insert"], max_gap=opts["max_gap"], clause_end=p.clause_end,
-                            alone=p.alone, exceptions=tuple(phrase_exc + rule_exc), variables=names,
+                            alone=p.alone, opens_turn=p.opens_turn, exceptions=tuple(phrase_exc + rule_exc), variables=names,
                         ))
                         phrases.append(compiled[-1])
                 groups.append(tuple(compiled))

@@ -47,6 +47,7 @@ class PhraseSpec(MatchOptions):
     aliases: list[str] = Field(default_factory=list)
     clause_end: bool = False
     alone: bool = False
+    opens_turn: bool = False
     exceptions: list[str | ExceptionSpec] = Field(default_factory=list)
 
     _flat = field_validator("exceptions", mode="before")(_flatten)

@@ -7,19 +7,21 @@ A candidate that fails any check is dropped: nothing below a phrase's bar is ret
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
-from functools import lru_cache
-
 from rapidfuzz import fuzz
 
-from app.lexicon.compiler import CompiledLexicon, ExceptionPattern, Pattern, Phrase
-from app.text.normalize import normalize
-from app.text.pinyin import to_sound
+from app.lexicon.compiler import WILDCARD, CompiledLexicon, ExceptionPattern, Pattern, Phrase, cut_pattern
 from app.text.turns import CallText, Turn
 
 # What may follow a blunt answer in its clause and still leave it blunt ("不知道啊。").
 # Question particles (吗, 呢) are not here: "不行吗" asks, it does not refuse.
 TRAILING_PARTICLES = frozenset("了啊呀哦啦吧嘛的哈")
+# A filler word ASR keeps (it is also a word, so normalization cannot drop it); it may
+# stand after a blunt answer or before a lone one.
+TRAILING_FILLER = "那个"
+# What may stand before a refusal that opens the agent's turn: "那不行", "哦，不知道".
+LEADING_WORDS = ("", "那", "那个", "这个")
 
 
 @dataclass(frozen=True)
@@ -121,19 +123,39 @@ def _cancelled(exceptions: tuple[ExceptionPattern, ...], turn: Turn, start: int,
                 return True
             continue
         reach = sum(map(len, pat.parts)) + sum(pat.gaps)
+        singles = [p for p in pat.parts if len(p) == 1]
         for s, e in _occurrences(pat, turn.sound, max(0, start - reach), min(len(turn.sound), end + reach)):
-            if s < end and e > start:
-                return True
+            if not (s < end and e > start) or _straddles(turn, s, e, start, end):
+                continue
+            # one character alone says little by its sound (哪 = 那): it must be written as is
+            if singles and not all(p in turn.norm[s:e] for p in singles):
+                continue
+            return True
+    return False
+
+
+def _straddles(turn: Turn, s: int, e: int, start: int, end: int) -> bool:
+    """True when a clause ends inside the exception [s, e) outside the hit [start, end):
+    "帮您？我不知道" holds no "您…不知道"."""
+    b = turn.breaks()
+    i = bisect_right(b, s)
+    while i < len(b) and b[i] < e:
+        if not (start < b[i] < end):
+            return True
+        i += 1
     return False
 
 
 def _position_ok(phrase: Phrase, turn: Turn, start: int, end: int) -> bool:
+    if phrase.opens_turn and turn.norm[:start] not in LEADING_WORDS:
+        return False
     if not (phrase.clause_end or phrase.alone):
         return True
     lo, hi = turn.clause_of(start, end)
-    if any(ch not in TRAILING_PARTICLES for ch in turn.norm[end:hi]):
+    tail = turn.norm[end:hi].replace(TRAILING_FILLER, "")
+    if any(ch not in TRAILING_PARTICLES for ch in tail):
         return False
-    if phrase.alone and turn.norm[lo:start]:
+    if phrase.alone and turn.norm[lo:start] not in ("", TRAILING_FILLER):
         return False
     return True
 
@@ -190,24 +212,25 @@ def fixed_candidates(phrase: Phrase, anchors: list[tuple[int, int, int]], lex: C
 
 
 def template_patterns(phrase: Phrase, lex: CompiledLexicon, values: dict[str, tuple[str, ...]]) -> list[Pattern]:
-    """The phrase with each written form of its variables filled in."""
+    """The phrase with each written form of its variables filled in, cut like any phrase, so
+    a name may have a filler inside it ("华美，那个，家居") when the rule allows insertions.
+    Cached on the lexicon: a call center has few distinct names."""
     forms = tuple(values.get(name, ()) for name in phrase.variables)
-    return _fill(phrase.text, phrase.variables, forms, lex.pinyin_pairs, id(lex.sound))
-
-
-@lru_cache(maxsize=4096)
-def _fill(text: str, names: tuple[str, ...], forms: tuple[tuple[str, ...], ...], pairs, _sound_id) -> list[Pattern]:
-    from app.text.pinyin import sound_table
-
-    sound = sound_table(pairs)
-    texts = [text]
-    for name, values in zip(names, forms):
-        texts = [t.replace("{" + name + "}", v) for t in texts for v in values]
+    key = (phrase.id, forms)
+    cached = lex._templates.get(key)
+    if cached is not None:
+        return cached
+    texts = [phrase.text]
+    for name, vals in zip(phrase.variables, forms):
+        texts = [t.replace("{" + name + "}", v) for t in texts for v in vals]
     out = []
     for filled in texts:
-        norm = normalize(filled)
-        if norm:
-            out.append(Pattern(filled, (norm,), (to_sound(norm, sound),), ()))
+        pattern = cut_pattern(filled.replace(WILDCARD, ""), lex.sound, lex.segmenter.cut, phrase.max_insert, phrase.max_gap)
+        if pattern is not None:
+            out.append(pattern)
+    if len(lex._templates) > 10_000:
+        lex._templates.clear()
+    lex._templates[key] = out
     return out
 
 

@@ -98,11 +98,20 @@ def normalize(text: str) -> str:
 
 
 _MARKS = re.compile(CLAUSE_MARK + "+")
+# A comma next to a pure hesitation is a pause, not the end of a clause: in "神经病，嗯，医院"
+# the clause goes on. Sentence ends (。！？) always end it; particles such as 啊 are not
+# hesitations ("不知道啊，你问别人吧" does end a clause).
+HESITATIONS = ("呃", "嗯", "那个")
+_PAUSE = re.compile(r"(?:[，,、…\s]*(?:呃|嗯|那个)[，,、…\s]*)+")
+
+
+def _drop_pause_commas(text: str) -> str:
+    return _PAUSE.sub(lambda m: "".join(c for c in m.group(0) if c not in "，,、…" and not c.isspace()), text)
 
 
 def clause_breaks(text: str) -> tuple[int, ...]:
     """Positions in `normalize(text)` where a clause ends (punctuation stood there)."""
-    marked = text.translate(tables()[1])
+    marked = _drop_pause_commas(text).translate(tables()[1])
     breaks = []
     removed = 0
     for m in _MARKS.finditer(marked):

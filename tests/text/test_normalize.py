@@ -74,7 +74,11 @@ def test_source_map_points_back_to_the_kept_characters():
 
 def test_clause_breaks_are_positions_in_the_normalized_text():
     assert clause_breaks("我不知道。你问别人吧") == (4,)
-    assert clause_breaks("我，呃，不知道。") == (1, 4)
+    # a comma beside a hesitation is a pause, not a clause end
+    assert clause_breaks("我，呃，不知道。") == (4,)
+    assert clause_breaks("神经病，嗯，医院") == ()
+    # a particle before a comma does end the clause
+    assert clause_breaks("不知道啊，你问别人吧") == (3,)
     assert clause_breaks("不知道您这边方便吗") == ()
 
 
