@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
         noise.update(item.noise)
         result = score_call(call, lex)
         by_rule = {r.rule_id: r for r in result.rules}
-        ct = build_call_text(call, lex.sound)
+        ct = build_call_text(call, lex.sound_lut)
         for rid in RULES:
             rule = lex.rule(rid)
             truth = item.labels[rid]

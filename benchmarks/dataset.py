@@ -264,7 +264,7 @@ def _fragments(text: str, rng: random.Random, kinds: list[str]) -> list[str]:
     return [text]
 
 
-def make_call(i: int, rng: random.Random) -> LabeledCall:
+def make_call(i: int, rng: random.Random, body: tuple[int, int] = (2, 6)) -> LabeledCall:
     name, aliases, garbled = rng.choice(COMPANIES)
     rude = rng.random() < 0.05
     outbound = not rude and rng.random() < 0.2
@@ -297,7 +297,7 @@ def make_call(i: int, rng: random.Random) -> LabeledCall:
             turns.append(("agent", rng.choice(GREET_GOOD).format(co=heard, num=_num(rng))))
         turns.append(("customer", rng.choice(CUSTOMER[:3])))
 
-    for _ in range(rng.randint(2, 6)):
+    for _ in range(rng.randint(*body)):
         r = rng.random()
         if rude:
             line = rng.choice(AGENT_RUDE_NEUTRAL)

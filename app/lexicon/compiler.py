@@ -13,7 +13,7 @@ from app.errors import LexiconError, LexiconProblem
 from app.lexicon import schema
 from app.lexicon.loader import LexiconSource, load_source
 from app.text.normalize import normalize
-from app.text.pinyin import expand_pairs, sound_table, to_sound, valid_pair_names
+from app.text.pinyin import expand_pairs, sound_lut, sound_table, to_sound, valid_pair_names
 from app.text.tokenizer import Segmenter
 
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
@@ -37,16 +37,32 @@ class Pattern:
     parts: tuple[str, ...]  # normalized
     sounds: tuple[str, ...]  # sound-encoded, same lengths as parts
     gaps: tuple[int, ...]  # max characters allowed between part i and i+1
+    anchor: int = -1  # the longest part (the last of equals): what the automaton looks for
 
-    @property
-    def anchor(self) -> int:
-        return max(range(len(self.parts)), key=lambda i: (len(self.parts[i]), i))
+    def __post_init__(self) -> None:
+        if self.anchor < 0:
+            object.__setattr__(self, "anchor", max(range(len(self.parts)), key=lambda i: (len(self.parts[i]), i)))
 
 
 @dataclass(frozen=True)
 class ExceptionPattern:
     pattern: Pattern
     scope: str
+
+
+def exception_automaton(exceptions: tuple[ExceptionPattern, ...]) -> ahocorasick.Automaton | None:
+    """One automaton over the anchors of a phrase's exceptions, so a candidate's
+    neighbourhood is read once instead of once per exception."""
+    if not exceptions:
+        return None
+    a = ahocorasick.Automaton()
+    keys: dict[str, list[ExceptionPattern]] = {}
+    for exc in exceptions:
+        keys.setdefault(exc.pattern.sounds[exc.pattern.anchor], []).append(exc)
+    for key, excs in keys.items():
+        a.add_word(key, (len(key), tuple(excs)))
+    a.make_automaton()
+    return a
 
 
 @dataclass(frozen=True)
@@ -67,6 +83,19 @@ class Phrase:
     opens_turn: bool
     exceptions: tuple[ExceptionPattern, ...]
     variables: tuple[str, ...] = ()
+    # Overlapping exceptions reach at most `exception_reach` characters around a hit and are
+    # looked for there only; `after` / `turn` ones are looked for in the turn.
+    near_exceptions: object = field(default=None, compare=False, repr=False)
+    far_exceptions: object = field(default=None, compare=False, repr=False)
+    exception_reach: int = field(default=0, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        near = tuple(e for e in self.exceptions if e.scope == "overlap")
+        far = tuple(e for e in self.exceptions if e.scope != "overlap")
+        reach = max((sum(map(len, e.pattern.parts)) + sum(e.pattern.gaps) for e in near), default=0)
+        object.__setattr__(self, "near_exceptions", exception_automaton(near))
+        object.__setattr__(self, "far_exceptions", exception_automaton(far))
+        object.__setattr__(self, "exception_reach", reach)
 
 
 @dataclass(frozen=True)
@@ -95,12 +124,22 @@ class CompiledLexicon:
     rules: tuple[Rule, ...]
     phrases: tuple[Phrase, ...]
     sound: dict[int, str]
+    sound_lut: object  # numpy lookup table of `sound`
     segmenter: Segmenter
-    automaton: ahocorasick.Automaton | None
+    automaton: ahocorasick.Automaton | None  # anchors in the sound string
+    exact_automaton: ahocorasick.Automaton | None  # anchors of exact-only phrases, in the text
     hold_min_ms: int
     variables: dict[str, schema.VariableSpec]
     pinyin_pairs: tuple[str, ...]
     _templates: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def speakers(self) -> frozenset[str]:
+        """Whose turns any rule reads; the others need not be scanned."""
+        out: set[str] = set()
+        for r in self.rules:
+            out.update(("agent", "customer") if r.speaker == "any" else (r.speaker,))
+        return frozenset(out)
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -109,9 +148,11 @@ class CompiledLexicon:
         raise KeyError(rule_id)
 
 
-def cut_pattern(text: str, sound: dict[int, str], cut, max_insert: int, max_gap: int) -> Pattern | None:
+def cut_pattern(text: str, sound: dict[int, str], cut, max_insert: int, max_gap: int, freq=None) -> Pattern | None:
     """A phrase as parts: `*` separates parts up to `max_gap` apart; with `max_insert`, the
-    words of each part (as `cut` segments them) may have that many characters between them."""
+    words of each part (as `cut` segments them) may have that many characters between them.
+    With `freq` (word -> how common), the rarest part becomes the anchor the automaton looks
+    for; a single character counts as far more common, since its sound class is broad."""
     chunks = [normalize(c) for c in text.split(WILDCARD)]
     if any(not c for c in chunks):
         return None
@@ -125,7 +166,10 @@ def cut_pattern(text: str, sound: dict[int, str], cut, max_insert: int, max_gap:
             if wi:
                 gaps.append(max_insert)
             parts.append(word)
-    return Pattern(text, tuple(parts), tuple(to_sound(p, sound) for p in parts), tuple(gaps))
+    anchor = -1
+    if freq is not None:
+        anchor = min(range(len(parts)), key=lambda i: (freq(parts[i]) * (30 if len(parts[i]) == 1 else 1), -len(parts[i]), -i))
+    return Pattern(text, tuple(parts), tuple(to_sound(p, sound) for p in parts), tuple(gaps), anchor)
 
 
 class _Builder:
@@ -145,7 +189,7 @@ class _Builder:
         self.problems.append(LexiconProblem(file, rule_id, fld, msg))
 
     def pattern(self, text: str, max_insert: int, max_gap: int) -> Pattern | None:
-        pattern = cut_pattern(text, self.sound, self._cut.cut, max_insert, max_gap)
+        pattern = cut_pattern(text, self.sound, self._cut.cut, max_insert, max_gap, self._cut.freq)
         if pattern is not None:
             self.segmenter_terms.extend(normalize(c) for c in text.split(WILDCARD))
         return pattern
@@ -225,20 +269,18 @@ class _Builder:
             ))
         if self.problems:
             raise LexiconError(self.problems)
-        automaton = None
-        fixed = [p for p in phrases if p.pattern is not None]
-        if fixed:
-            automaton = ahocorasick.Automaton()
-            keys: dict[str, list[int]] = {}
-            for p in fixed:
-                keys.setdefault(p.pattern.sounds[p.pattern.anchor], []).append(p.id)
-            for key, ids in keys.items():
-                automaton.add_word(key, (len(key), tuple(ids)))
-            automaton.make_automaton()
+        # Only forbidden phrases are scanned for over the whole call; a required rule needs one
+        # hit in its window and searches it directly (see app.match.matcher.search_candidates).
+        fixed = [p for p in phrases if p.pattern is not None and rules[p.rule_index].kind == "forbidden"]
+        # Phrases that may not match by sound are looked for by their exact text: the sound of
+        # one character (妈) stands for many common ones (吗, 嘛, 马).
+        automaton = _anchor_automaton([p for p in fixed if p.pinyin], lambda p: p.pattern.sounds[p.pattern.anchor])
+        exact_automaton = _anchor_automaton([p for p in fixed if not p.pinyin], lambda p: p.pattern.parts[p.pattern.anchor])
+        self._cut.add_terms(self.segmenter_terms)
         return CompiledLexicon(
             directory=self.source.directory, version=self.source.version, rules=tuple(rules),
-            phrases=tuple(phrases), sound=self.sound, segmenter=Segmenter(self.segmenter_terms),
-            automaton=automaton, hold_min_ms=int(self.source.settings.holds.min_seconds * 1000),
+            phrases=tuple(phrases), sound=self.sound, sound_lut=sound_lut(self.pairs), segmenter=self._cut,
+            automaton=automaton, exact_automaton=exact_automaton, hold_min_ms=int(self.source.settings.holds.min_seconds * 1000),
             variables=dict(declared), pinyin_pairs=self.pairs,
         )
 
@@ -260,6 +302,19 @@ class _Builder:
             self.problem(file, rid, "all_of", "a forbidden rule lists `phrases`; any one of them is a hit")
         if spec.window.before_hold and spec.kind != "required":
             self.problem(file, rid, "window.before_hold", "`before_hold` is for required rules (what the agent must say before a hold)")
+
+
+def _anchor_automaton(phrases: list[Phrase], key_of) -> ahocorasick.Automaton | None:
+    if not phrases:
+        return None
+    keys: dict[str, list[int]] = {}
+    for p in phrases:
+        keys.setdefault(key_of(p), []).append(p.id)
+    a = ahocorasick.Automaton()
+    for key, ids in keys.items():
+        a.add_word(key, (len(key), tuple(ids)))
+    a.make_automaton()
+    return a
 
 
 def compile_lexicon(source: LexiconSource) -> CompiledLexicon:

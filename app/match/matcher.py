@@ -36,60 +36,100 @@ class Candidate:
 
 
 def scan(ct: CallText, lex: CompiledLexicon) -> dict[int, list[tuple[int, int, int]]]:
-    """Anchor occurrences by phrase id: (turn index, start, end) in that turn's text."""
+    """Anchor occurrences by phrase id: (turn index, start, end) in that turn's text. Phrases
+    that may match by sound are looked for in the sound string, the others in the text."""
     found: dict[int, list[tuple[int, int, int]]] = {}
-    if lex.automaton is None or not ct.joined:
-        return found
-    offsets = ct.offsets
-    for end_pos, (length, ids) in lex.automaton.iter(ct.joined):
-        start_pos = end_pos + 1 - length
-        t = ct.turn_at(start_pos)
-        s = start_pos - offsets[t]
-        for pid in ids:
-            found.setdefault(pid, []).append((t, s, s + length))
+    if lex.automaton is not None and ct.joined:
+        _collect(lex.automaton.iter(ct.joined), ct, found)
+    if lex.exact_automaton is not None and ct.joined:
+        _collect(lex.exact_automaton.iter(ct.joined_norm), ct, found)
     return found
+
+
+def _collect(matches, ct: CallText, found: dict) -> None:
+    offsets = ct.offsets
+    turn_at = ct.turn_at
+    for end_pos, (length, ids) in matches:
+        start_pos = end_pos + 1 - length
+        t = turn_at(start_pos)
+        s = start_pos - offsets[t]
+        occ = (t, s, s + length)
+        for pid in ids:
+            lst = found.get(pid)
+            if lst is None:
+                found[pid] = [occ]
+            else:
+                lst.append(occ)
+
+
+def _left(parts: tuple[str, ...], gaps: tuple[int, ...], sound: str, i: int, start: int) -> int:
+    """Place parts i, i-1 ... 0 before `start`; the start of part 0, or -1."""
+    if i < 0:
+        return start
+    part = parts[i]
+    n = len(part)
+    for gap in range(gaps[i] + 1):
+        b = start - gap - n
+        if b < 0:
+            return -1
+        if sound.startswith(part, b):
+            found = _left(parts, gaps, sound, i - 1, b)
+            if found >= 0:
+                return found
+    return -1
+
+
+def _right(parts: tuple[str, ...], gaps: tuple[int, ...], sound: str, i: int, end: int) -> int:
+    """Place parts i, i+1 ... after `end`; the end of the last part, or -1."""
+    if i >= len(parts):
+        return end
+    part = parts[i]
+    n = len(part)
+    limit = len(sound)
+    for gap in range(gaps[i - 1] + 1):
+        b = end + gap
+        if b + n > limit:
+            return -1
+        if sound.startswith(part, b):
+            found = _right(parts, gaps, sound, i + 1, b + n)
+            if found >= 0:
+                return found
+    return -1
 
 
 def _extend(pattern: Pattern, sound: str, a_start: int, a_end: int) -> tuple[int, int] | None:
     """Grow an anchor occurrence into the whole pattern, or None. Parts are placed nearest
     first with backtracking: the nearest place for one part can leave the next one out of
     reach while a farther place would not."""
+    parts = pattern.sounds
+    if len(parts) == 1:
+        return a_start, a_end
     k = pattern.anchor
-    parts, gaps = pattern.sounds, pattern.gaps
-
-    def left(i: int, start: int) -> int | None:
-        if i < 0:
-            return start
-        part = parts[i]
-        for gap in range(gaps[i] + 1):
-            b = start - gap - len(part)
-            if b < 0:
-                break
-            if sound.startswith(part, b):
-                found = left(i - 1, b)
-                if found is not None:
-                    return found
+    gaps = pattern.gaps
+    # Most anchors have no neighbour part in reach at all: one C-level search says so.
+    lo = a_start - gaps[k - 1] - len(parts[k - 1]) if k else 0
+    if k and sound.rfind(parts[k - 1], lo if lo > 0 else 0, a_start) < 0:
         return None
-
-    def right(i: int, end: int) -> int | None:
-        if i >= len(parts):
-            return end
-        part = parts[i]
-        for gap in range(gaps[i - 1] + 1):
-            b = end + gap
-            if b + len(part) > len(sound):
-                break
-            if sound.startswith(part, b):
-                found = right(i + 1, b + len(part))
-                if found is not None:
-                    return found
+    if k + 1 < len(parts) and sound.find(parts[k + 1], a_end, a_end + gaps[k] + len(parts[k + 1])) < 0:
         return None
-
-    start = left(k - 1, a_start)
-    if start is None:
+    start = _left(parts, gaps, sound, k - 1, a_start) if k else a_start
+    if start < 0:
         return None
-    end = right(k + 1, a_end)
-    return None if end is None else (start, end)
+    end = _right(parts, pattern.gaps, sound, k + 1, a_end) if k + 1 < len(parts) else a_end
+    return None if end < 0 else (start, end)
+
+
+def _extend_exact(pattern: Pattern, norm: str, a_start: int, a_end: int) -> tuple[int, int] | None:
+    """`_extend` on the text itself, for phrases that may only match as written."""
+    parts = pattern.parts
+    if len(parts) == 1:
+        return a_start, a_end
+    k = pattern.anchor
+    start = _left(parts, pattern.gaps, norm, k - 1, a_start) if k else a_start
+    if start < 0:
+        return None
+    end = _right(parts, pattern.gaps, norm, k + 1, a_end) if k + 1 < len(parts) else a_end
+    return None if end < 0 else (start, end)
 
 
 def _occurrences(pattern: Pattern, sound: str, lo: int = 0, hi: int | None = None):
@@ -115,29 +155,39 @@ def _is_exact(pattern: Pattern, norm: str, start: int, end: int) -> bool:
     return True
 
 
-def _cancelled(exceptions: tuple[ExceptionPattern, ...], turn: Turn, start: int, end: int) -> bool:
-    for exc in exceptions:
-        pat = exc.pattern
-        if exc.scope in ("turn", "after"):
-            if any(True for _ in _occurrences(pat, turn.sound, end if exc.scope == "after" else 0)):
-                return True
-            continue
-        reach = sum(map(len, pat.parts)) + sum(pat.gaps)
-        singles = [p for p in pat.parts if len(p) == 1]
-        for s, e in _occurrences(pat, turn.sound, max(0, start - reach), min(len(turn.sound), end + reach)):
-            if not (s < end and e > start) or _straddles(turn, s, e, start, end):
-                continue
-            # one character alone says little by its sound (哪 = 那): it must be written as is
-            if singles and not all(p in turn.norm[s:e] for p in singles):
-                continue
-            return True
+def _cancelled(phrase: Phrase, turn: Turn, start: int, end: int) -> bool:
+    """Does an exception cancel the hit [start, end)? One automaton pass over the stretch an
+    exception could occupy says which of them can be there; only those are checked."""
+    sound = turn.sound
+    if phrase.near_exceptions is not None:
+        lo = max(0, start - phrase.exception_reach)
+        hi = min(len(sound), end + phrase.exception_reach)
+        for a_end, (length, excs) in phrase.near_exceptions.iter(sound, lo, hi):
+            for exc in excs:
+                span = _extend(exc.pattern, sound, a_end + 1 - length, a_end + 1)
+                if span is not None and span[0] < end and span[1] > start \
+                        and not _straddles(turn, span[0], span[1], start, end) and _singles_ok(exc.pattern, turn, *span):
+                    return True
+    if phrase.far_exceptions is not None:
+        for a_end, (length, excs) in phrase.far_exceptions.iter(sound):
+            for exc in excs:
+                span = _extend(exc.pattern, sound, a_end + 1 - length, a_end + 1)
+                if span is None or (exc.scope == "after" and span[0] < end):
+                    continue
+                if _singles_ok(exc.pattern, turn, *span):
+                    return True
     return False
 
 
+def _singles_ok(pattern: Pattern, turn: Turn, s: int, e: int) -> bool:
+    """One character alone says little by its sound (哪 = 那): it must be written as is."""
+    return all(p in turn.norm[s:e] for p in pattern.parts if len(p) == 1)
+
+
 def _straddles(turn: Turn, s: int, e: int, start: int, end: int) -> bool:
-    """True when a clause ends inside the exception [s, e) outside the hit [start, end):
-    "帮您？我不知道" holds no "您…不知道"."""
-    b = turn.breaks()
+    """True when a sentence ends inside the exception [s, e) outside the hit [start, end):
+    "帮您？我不知道" holds no "您…不知道", while "神经病啊，医院" is still 神经病医院."""
+    b = turn.sentence_breaks()
     i = bisect_right(b, s)
     while i < len(b) and b[i] < e:
         if not (start < b[i] < end):
@@ -168,9 +218,7 @@ def _words_ok(phrase: Phrase, lex: CompiledLexicon, turn: Turn, start: int, end:
             return False
     if not phrase.word_boundary:
         return True
-    lo = max(0, start - 8)
-    hi = min(len(turn.norm), end + 8)
-    cuts = lex.segmenter.boundaries(turn.norm[lo:hi])
+    lo, cuts = turn.word_bounds(lex.segmenter, start, end)
     return (start - lo) in cuts and (end - lo) in cuts
 
 
@@ -186,7 +234,7 @@ def check(phrase: Phrase, pattern: Pattern, lex: CompiledLexicon, ct: CallText, 
         return None
     if not _position_ok(phrase, turn, start, end):
         return None
-    if phrase.exceptions and _cancelled(phrase.exceptions, turn, start, end):
+    if phrase.exceptions and _cancelled(phrase, turn, start, end):
         return None
     if not _words_ok(phrase, lex, turn, start, end, method):
         return None
@@ -197,10 +245,11 @@ def fixed_candidates(phrase: Phrase, anchors: list[tuple[int, int, int]], lex: C
                      ct: CallText, turns: set[int], keep=None, first_only: bool = False) -> list[Candidate]:
     out = []
     pattern = phrase.pattern
+    exact = not phrase.pinyin
     for t, s, e in anchors:
         if t not in turns:
             continue
-        span = _extend(pattern, ct.turns[t].sound, s, e)
+        span = _extend_exact(pattern, ct.turns[t].norm, s, e) if exact else _extend(pattern, ct.turns[t].sound, s, e)
         if span is None:
             continue
         cand = check(phrase, pattern, lex, ct, t, span[0], span[1], phrase.text)
@@ -225,7 +274,8 @@ def template_patterns(phrase: Phrase, lex: CompiledLexicon, values: dict[str, tu
         texts = [t.replace("{" + name + "}", v) for t in texts for v in vals]
     out = []
     for filled in texts:
-        pattern = cut_pattern(filled.replace(WILDCARD, ""), lex.sound, lex.segmenter.cut, phrase.max_insert, phrase.max_gap)
+        pattern = cut_pattern(filled.replace(WILDCARD, ""), lex.sound, lex.segmenter.cut, phrase.max_insert, phrase.max_gap,
+                              lex.segmenter.freq)
         if pattern is not None:
             out.append(pattern)
     if len(lex._templates) > 10_000:
@@ -234,8 +284,10 @@ def template_patterns(phrase: Phrase, lex: CompiledLexicon, values: dict[str, tu
     return out
 
 
-def template_candidates(phrase: Phrase, patterns: list[Pattern], lex: CompiledLexicon,
-                        ct: CallText, turns: set[int], keep=None, first_only: bool = False) -> list[Candidate]:
+def search_candidates(phrase: Phrase, patterns: list[Pattern], lex: CompiledLexicon,
+                      ct: CallText, turns: set[int], keep=None, first_only: bool = False) -> list[Candidate]:
+    """Look for the patterns in the given turns directly (no automaton): for a required rule's
+    small window, or a phrase whose text is only known per call."""
     out = []
     for t in sorted(turns):
         turn = ct.turns[t]

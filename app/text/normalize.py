@@ -12,8 +12,12 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
+
 # Clause punctuation ends a clause; the matching text drops it, the clause view marks it.
 CLAUSE_PUNCT = "。，,.!?！？；;：:…、~～\n\r\t|｜"
+# The subset that ends a sentence: nothing (not even an exception) reads across it.
+SENTENCE_PUNCT = "。.!?！？；;\n"
 OTHER_PUNCT = (
     "\"'“”‘’「」『』()（）【】[]《》〈〉<>-—–_·•*#/\\@&%^=+`$￥"
 )
@@ -92,6 +96,34 @@ def tables() -> tuple[dict[int, str | None], dict[int, str | None]]:
     return match, clause
 
 
+DELETE = 0xFFFFFFFF  # marks a dropped character in a lookup table
+_CODEC = ("utf-32-le", "surrogatepass")  # lone surrogates in input must not crash anything
+
+
+def lookup_table(mapping: dict[int, str | None]) -> np.ndarray:
+    """A table indexed by code point: every code point maps to itself unless `mapping` says
+    otherwise (a character, or None to drop it). Lets numpy translate a whole call at once."""
+    lut = np.arange(0x110000, dtype=np.uint32)
+    if mapping:
+        keys = np.fromiter(mapping.keys(), dtype=np.uint32, count=len(mapping))
+        vals = np.fromiter((DELETE if v is None else ord(v) for v in mapping.values()), dtype=np.uint32, count=len(mapping))
+        lut[keys] = vals
+    return lut
+
+
+@lru_cache(maxsize=1)
+def match_lut() -> np.ndarray:
+    return lookup_table(tables()[0])
+
+
+def codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode(*_CODEC), dtype="<u4")
+
+
+def decode(arr: np.ndarray) -> str:
+    return arr.astype("<u4", copy=False).tobytes().decode(*_CODEC)
+
+
 def normalize(text: str) -> str:
     """The matching form of a text: what both lexicon phrases and transcripts are reduced to."""
     return text.translate(tables()[0])
@@ -109,9 +141,31 @@ def _drop_pause_commas(text: str) -> str:
     return _PAUSE.sub(lambda m: "".join(c for c in m.group(0) if c not in "，,、…" and not c.isspace()), text)
 
 
+@lru_cache(maxsize=1)
+def _sentence_table() -> dict[int, str | None]:
+    table = dict(tables()[1])
+    for ch in CLAUSE_PUNCT:
+        if ch not in SENTENCE_PUNCT:
+            table[ord(ch)] = None
+            for code in range(0xFF01, 0xFF5F):
+                if chr(code - 0xFEE0) == ch:
+                    table[code] = None
+    return table
+
+
+def sentence_breaks(text: str) -> tuple[int, ...]:
+    """Positions in `normalize(text)` where a sentence ends (。？！ and the like)."""
+    return _marks(text.translate(_sentence_table()))
+
+
 def clause_breaks(text: str) -> tuple[int, ...]:
     """Positions in `normalize(text)` where a clause ends (punctuation stood there)."""
-    marked = _drop_pause_commas(text).translate(tables()[1])
+    if "呃" in text or "嗯" in text or "那个" in text:
+        text = _drop_pause_commas(text)
+    return _marks(text.translate(tables()[1]))
+
+
+def _marks(marked: str) -> tuple[int, ...]:
     breaks = []
     removed = 0
     for m in _MARKS.finditer(marked):
@@ -122,9 +176,7 @@ def clause_breaks(text: str) -> tuple[int, ...]:
 
 def source_map(text: str) -> list[int]:
     """For each character of `normalize(text)`, its index in `text`."""
-    table = tables()[0]
-    out = []
-    for i, ch in enumerate(text):
-        if table.get(ord(ch), ch) is not None:
-            out.append(i)
-    return out
+    if len(text) < 200:  # numpy's fixed cost is larger than a short loop
+        table = tables()[0]
+        return [i for i, ch in enumerate(text) if table.get(ord(ch), ch) is not None]
+    return np.flatnonzero(match_lut()[codes(text)] != DELETE).tolist()

@@ -76,6 +76,26 @@ def fold_syllable(syllable: str, pairs: tuple[str, ...]) -> str:
     return initial + final
 
 
+def _pinyin_dict() -> dict[int, str]:
+    """pypinyin's table of single-character readings. Loaded as a file of the package, since
+    importing the package itself also loads its phrase dictionaries (a quarter second and
+    tens of megabytes) that per-character sound classes never use."""
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("pypinyin")
+    path = os.path.join(spec.submodule_search_locations[0], "pinyin_dict.py")
+    try:
+        mod_spec = importlib.util.spec_from_file_location("_callqa_pinyin_dict", path)
+        module = importlib.util.module_from_spec(mod_spec)
+        mod_spec.loader.exec_module(module)
+        return module.pinyin_dict
+    except (OSError, AttributeError):  # pragma: no cover - a packaging we did not foresee
+        from pypinyin.pinyin_dict import pinyin_dict
+
+        return pinyin_dict
+
+
 @lru_cache(maxsize=8)
 def sound_table(pairs: tuple[str, ...]) -> dict[int, str]:
     """Code point -> sound-class character for every character pypinyin knows.
@@ -83,8 +103,7 @@ def sound_table(pairs: tuple[str, ...]) -> dict[int, str]:
     A character with several readings takes its first (most common) one; the same table is
     applied to lexicon phrases and to transcripts, so identical characters always agree.
     """
-    from pypinyin.pinyin_dict import pinyin_dict
-
+    pinyin_dict = _pinyin_dict()
     folded: dict[str, str] = {}  # a few thousand distinct readings behind 40,000 characters
     syllables: dict[int, str] = {}
     for code, readings in pinyin_dict.items():
@@ -99,3 +118,11 @@ def sound_table(pairs: tuple[str, ...]) -> dict[int, str]:
 
 def to_sound(normalized: str, table: dict[int, str]) -> str:
     return normalized.translate(table)
+
+
+@lru_cache(maxsize=8)
+def sound_lut(pairs: tuple[str, ...]):
+    """`sound_table` as a numpy lookup table, for encoding a whole call at once."""
+    from app.text.normalize import lookup_table
+
+    return lookup_table(sound_table(pairs))

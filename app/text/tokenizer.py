@@ -21,6 +21,8 @@ class Segmenter:
     """A jieba tokenizer with the lexicon's terms added, initialised once and shared read-only."""
 
     def __init__(self, terms: Iterable[str] = ()):
+        # One tokenizer serves compiling (cutting phrases) and matching: jieba's dictionary
+        # takes half a second to load and some 100 MB to hold.
         cache = os.path.join(tempfile.gettempdir(), f"callqa-jieba-{os.getuid() if hasattr(os, 'getuid') else 0}.cache")
         self._tok = jieba.Tokenizer()
         self._tok.tmp_dir = None
@@ -36,12 +38,27 @@ class Segmenter:
             if self._ready:
                 return
             self._tok.initialize()
-            for term in self._terms:
-                # Only unknown terms are added, with jieba's own suggested frequency: enough to
-                # be cut as one word, never enough to be carved out of a longer real word.
-                if not self._tok.FREQ.get(term):
-                    self._tok.add_word(term)
+            self._add(self._terms)
             self._ready = True
+
+    def _add(self, terms: Iterable[str]) -> None:
+        for term in terms:
+            # Only unknown terms are added, with jieba's own suggested frequency: enough to
+            # be cut as one word, never enough to be carved out of a longer real word.
+            if len(term) >= 2 and not self._tok.FREQ.get(term):
+                self._tok.add_word(term)
+
+    def add_terms(self, terms: Iterable[str]) -> None:
+        """Add the lexicon's terms once its phrases are known (before matching starts)."""
+        self._ensure()
+        with self._lock:
+            self._add(terms)
+
+    def freq(self, word: str) -> int:
+        """How common a word is in jieba's dictionary (0 when unknown): rarer parts make
+        better automaton anchors."""
+        self._ensure()
+        return self._tok.FREQ.get(word) or 0
 
     def cut(self, text: str) -> list[str]:
         self._ensure()

@@ -1,44 +1,81 @@
 """Turn a call's utterances into turns: consecutive fragments of one speaker, normalized and
-sound-encoded once, so every rule reads the same text and positions map back to the input."""
+sound-encoded once, so every rule reads the same text and positions map back to the input.
+
+The whole call is normalized and encoded with a few numpy operations; a `Turn` object is only
+made for a turn that a check actually reads, since most turns of a call are never looked at
+beyond the automaton scan.
+"""
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+import numpy as np
 
 from app.models import Call
-from app.text.normalize import clause_breaks, source_map, tables
+from app.text.normalize import DELETE, clause_breaks, codes, decode, match_lut, sentence_breaks, source_map
+
+SEP = "\x00"  # kept by both tables, never part of a phrase
 
 
-@dataclass
 class Turn:
-    index: int
-    speaker: str
-    utterances: tuple[int, ...]  # indexes into call.utterances, in order
-    texts: tuple[str, ...]  # original text of each fragment
-    norm: str
-    sound: str
-    frag_starts: tuple[int, ...]  # where each fragment begins in `norm`
-    start_ms: int | None
-    end_ms: int | None
-    _breaks: tuple[int, ...] | None = field(default=None, repr=False)
-    _maps: dict[int, list[int]] = field(default_factory=dict, repr=False)
+    """One turn: its text normalized (`norm`), sound-encoded (`sound`, same length), and what
+    is needed to map a position back to the utterance and character it came from."""
+
+    __slots__ = ("index", "speaker", "utterances", "texts", "norm", "sound", "frag_starts", "start_ms", "end_ms",
+                 "_breaks", "_maps", "_words", "_sentences")
+
+    def __init__(self, index: int, speaker: str, utterances: range, texts: list[str], norm: str, sound: str,
+                 frag_starts: tuple[int, ...], start_ms: int | None, end_ms: int | None):
+        self.index = index
+        self.speaker = speaker
+        self.utterances = utterances  # indexes into call.utterances, in order
+        self.texts = texts  # original text of each fragment
+        self.norm = norm
+        self.sound = sound
+        self.frag_starts = frag_starts  # where each fragment begins in `norm`
+        self.start_ms = start_ms
+        self.end_ms = end_ms
+        self._breaks = self._maps = self._words = self._sentences = None
+
+    def word_bounds(self, segmenter, start: int, end: int) -> tuple[int, set[int]]:
+        """(offset, word boundaries) of the text up to 8 characters either side of
+        [start, end), cut (jieba) when a check first needs it."""
+        lo = start - 8 if start > 8 else 0
+        hi = min(len(self.norm), end + 8)
+        if self._words is None:
+            self._words = {}
+        cuts = self._words.get((lo, hi))
+        if cuts is None:
+            cuts = self._words[(lo, hi)] = segmenter.boundaries(self.norm[lo:hi])
+        return lo, cuts
 
     def _map(self, k: int) -> list[int]:
+        if self._maps is None:
+            self._maps = {}
         m = self._maps.get(k)
         if m is None:
             m = self._maps[k] = source_map(self.texts[k])
         return m
 
     def breaks(self) -> tuple[int, ...]:
-        """Clause ends in `norm`: punctuation positions plus fragment joins are not breaks, the
-        turn's two ends are."""
+        """Clause ends in `norm` (fragment joins are not breaks; the turn's two ends are)."""
         if self._breaks is None:
             out: set[int] = {0, len(self.norm)}
             for start, text in zip(self.frag_starts, self.texts):
                 out.update(start + b for b in clause_breaks(text))
             self._breaks = tuple(sorted(out))
         return self._breaks
+
+    def sentence_breaks(self) -> tuple[int, ...]:
+        """Sentence ends in `norm` (not commas); computed when first needed."""
+        if self._sentences is None:
+            out: set[int] = set()
+            for start, text in zip(self.frag_starts, self.texts):
+                out.update(start + b for b in sentence_breaks(text))
+            self._sentences = tuple(sorted(out))
+        return self._sentences
 
     def clause_of(self, start: int, end: int) -> tuple[int, int]:
         """The clause around [start, end): from the last break at or before `start` to the
@@ -81,78 +118,130 @@ class Hold:
     limit: int | None = None  # when that turn goes on after the silence: where, in its norm
 
 
-@dataclass
-class CallText:
-    call: Call
-    turns: list[Turn]
-    joined: str  # every turn's sound string, separated by SEP
-    offsets: list[int]  # where each turn starts in `joined`
-    timed: bool  # every utterance carries start and end times
+class _Turns:
+    """The turns of a call as a sequence; each Turn is made when first read."""
 
-    def speaker_turns(self, speaker: str) -> list[Turn]:
-        if speaker == "any":
-            return self.turns
-        return [t for t in self.turns if t.speaker == speaker]
+    __slots__ = ("_ct", "_made")
+
+    def __init__(self, ct: CallText):
+        self._ct = ct
+        self._made: dict[int, Turn] = {}
+
+    def __len__(self) -> int:
+        return len(self._ct.turn_speakers)
+
+    def __getitem__(self, t: int) -> Turn:
+        turn = self._made.get(t)
+        if turn is None:
+            turn = self._made[t] = self._ct._make_turn(t)
+        return turn
+
+    def __iter__(self):
+        return (self[t] for t in range(len(self)))
+
+
+class CallText:
+    """A call's text, normalized and sound-encoded, cut into turns."""
+
+    def __init__(self, call: Call, sound_lut, speakers: frozenset[str] | None = None):
+        utts = call.utterances
+        texts = [u.text for u in utts]
+        mapped = match_lut()[codes("".join(texts))]
+        keep = mapped != DELETE
+        kept = mapped[keep]
+        # where each utterance starts and ends in the normalized text
+        kept_before = np.concatenate(([0], np.cumsum(keep)))
+        self.nb: list[int] = kept_before[np.cumsum([0] + [len(t) for t in texts])].tolist()
+        self.norm_all = decode(kept)
+        self.sound_all = decode(sound_lut[kept])
+        self.call = call
+        self.texts = texts
+        self.timed = all(u.start_ms is not None and u.end_ms is not None for u in utts)
+        # turn t covers utterances first[t] .. first[t + 1] - 1
+        speakers_of = [u.speaker for u in utts]
+        first = [0]
+        for i in range(1, len(utts)):
+            if speakers_of[i] != speakers_of[i - 1]:
+                first.append(i)
+        self.turn_speakers = [speakers_of[i] for i in first]
+        first.append(len(utts))
+        self.first = first
+        self.turns = _Turns(self)
+        self._by_speaker: dict[str, list[int]] = {}
+        # The string the automaton scans: the turns some rule reads, separated by SEP.
+        nb, sound_all, norm_all = self.nb, self.sound_all, self.norm_all
+        offsets, scanned, scanned_norm = [], [], []
+        pos = 0
+        for t, speaker in enumerate(self.turn_speakers):
+            if speakers is None or speaker in speakers:
+                a, b = nb[first[t]], nb[first[t + 1]]
+                offsets.append(pos)
+                scanned.append(sound_all[a:b])
+                scanned_norm.append(norm_all[a:b])
+                pos += b - a + 1
+            else:
+                offsets.append(-1)
+        self.offsets = offsets  # where each turn starts in `joined`; -1 for a turn not scanned
+        self.joined = SEP.join(scanned)
+        self.joined_norm = SEP.join(scanned_norm)  # the same stretch in normalized text
+        self._scanned = [t for t, off in enumerate(offsets) if off >= 0]
+        self._starts = [offsets[t] for t in self._scanned]
+
+    def _make_turn(self, t: int) -> Turn:
+        i, j = self.first[t], self.first[t + 1]
+        nb = self.nb
+        a, b = nb[i], nb[j]
+        starts = (0,) if j == i + 1 else tuple(x - a for x in nb[i:j])
+        utts = self.call.utterances
+        return Turn(t, self.turn_speakers[t], range(i, j), self.texts[i:j], self.norm_all[a:b],
+                    self.sound_all[a:b], starts, utts[i].start_ms, utts[j - 1].end_ms)
+
+    def speaker_turn_ids(self, speaker: str) -> list[int]:
+        """Indexes of the turns of `speaker` ("any" for all), in order."""
+        ids = self._by_speaker.get(speaker)
+        if ids is None:
+            ids = self._by_speaker[speaker] = [t for t, s in enumerate(self.turn_speakers)
+                                               if speaker == "any" or s == speaker]
+        return ids
+
+    def turn_start_ms(self, t: int) -> int | None:
+        return self.call.utterances[self.first[t]].start_ms
+
+    def turn_end_ms(self, t: int) -> int | None:
+        return self.call.utterances[self.first[t + 1] - 1].end_ms
+
+    def turn_of(self, utterance: int) -> int:
+        return bisect_right(self.first, utterance) - 1
 
     def turn_at(self, pos: int) -> int:
-        return bisect_right(self.offsets, pos) - 1
+        """The turn a position of `joined` falls in (only scanned turns have text there)."""
+        return self._scanned[bisect_right(self._starts, pos) - 1]
 
     def holds(self, min_ms: int) -> list[Hold]:
+        """Silences of at least `min_ms` that the agent ends by speaking."""
         if not self.timed:
             return []
         utts = self.call.utterances
-        turn_of: dict[int, int] = {u: t.index for t in self.turns for u in t.utterances}
-        out = []
-        last_end = None
-        last_agent_turn = None
-        turn_by_index = {t.index: t for t in self.turns}
+        found = []
+        last_end = -1
         for i, u in enumerate(utts):
-            if last_end is not None and u.speaker == "agent" and u.start_ms - last_end >= min_ms:
-                limit = None
-                if last_agent_turn == turn_of[i]:  # the silence falls inside one agent turn
-                    t = turn_by_index[last_agent_turn]
-                    limit = t.frag_starts[t.utterances.index(i)]
-                out.append(Hold(i - 1, i, u.start_ms - last_end, last_agent_turn, limit))
-            last_end = u.end_ms if last_end is None else max(last_end, u.end_ms)
-            if u.speaker == "agent":
-                last_agent_turn = turn_of[i]
+            if i and u.speaker == "agent" and u.start_ms - last_end >= min_ms:
+                found.append((i, u.start_ms - last_end))
+            if u.end_ms > last_end:
+                last_end = u.end_ms
+        out = []
+        for i, gap in found:
+            before = next((j for j in range(i - 1, -1, -1) if utts[j].speaker == "agent"), None)
+            t = self.turn_of(before) if before is not None else None
+            limit = None
+            if t is not None and t == self.turn_of(i):  # the silence falls inside one agent turn
+                turn = self.turns[t]
+                limit = turn.frag_starts[turn.utterances.index(i)]
+            out.append(Hold(i - 1, i, gap, t, limit))
         return out
 
 
-SEP = "\x00"
-
-
-def build_call_text(call: Call, sound: dict[int, str]) -> CallText:
-    match_table = tables()[0]
-    turns: list[Turn] = []
-    utts = call.utterances
-    i = 0
-    n = len(utts)
-    timed = True
-    while i < n:
-        speaker = utts[i].speaker
-        j = i
-        while j < n and utts[j].speaker == speaker:
-            j += 1
-        frags = utts[i:j]
-        norms = [u.text.translate(match_table) for u in frags]
-        starts = []
-        pos = 0
-        for s in norms:
-            starts.append(pos)
-            pos += len(s)
-        norm = "".join(norms)
-        s_ms = frags[0].start_ms
-        e_ms = frags[-1].end_ms
-        if any(u.start_ms is None or u.end_ms is None for u in frags):
-            timed = False
-        turns.append(Turn(len(turns), speaker, tuple(range(i, j)), tuple(u.text for u in frags), norm,
-                          norm.translate(sound), tuple(starts), s_ms, e_ms))
-        i = j
-    offsets = []
-    pos = 0
-    for t in turns:
-        offsets.append(pos)
-        pos += len(t.sound) + 1
-    joined = SEP.join(t.sound for t in turns)
-    return CallText(call, turns, joined, offsets, timed)
+def build_call_text(call: Call, sound_lut, speakers: frozenset[str] | None = None) -> CallText:
+    """Normalize and sound-encode a call and cut it into turns. Only turns of `speakers` go
+    into the string the automaton scans."""
+    return CallText(call, sound_lut, speakers)

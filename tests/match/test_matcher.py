@@ -65,11 +65,21 @@ def test_gapped_matching_agrees_with_brute_force():
         assert _anchor_starts(pattern, text) == _brute_force(pattern, text), (parts, gaps, text)
 
 
-def test_one_scan_reports_anchors_per_turn(lexicon):
-    call = make_call(("agent", "您好，瑞丰电器。"), ("customer", "我不知道。"), ("agent", "好的，再见。"))
-    ct = build_call_text(call, lexicon.sound)
+def test_one_scan_reports_forbidden_anchors_in_the_turns_rules_read(lexicon):
+    call = make_call(("agent", "您好，瑞丰电器。"), ("customer", "我不知道。"), ("agent", "好的，这事我们不管，再见。"))
+    ct = build_call_text(call, lexicon.sound_lut, lexicon.speakers)
     found = scan(ct, lexicon)
     by_text = {lexicon.phrases[pid].text: occ for pid, occ in found.items()}
-    assert by_text["再见"] == [(2, 2, 4)]
-    # the customer's 我不知道 is found by the scan; scoping it out is the scorer's job
-    assert any(t == 1 for t, _, _ in by_text["我不知道"])
+    assert by_text["这事我们不管"] == [(2, 6, 8)]  # anchored on its rarest part, 不管
+    # no rule reads the customer, so the customer's 我不知道 is never even scanned
+    assert "我不知道" not in by_text
+    # required phrases are searched in their windows, not scanned for over the call
+    assert "再见" not in by_text
+
+
+def test_turn_positions_with_unscanned_turns(lexicon):
+    call = make_call(("customer", "这事我们不管"), ("agent", "这事我们不管"), ("customer", "喂"), ("agent", "不行。"))
+    ct = build_call_text(call, lexicon.sound_lut, lexicon.speakers)
+    found = scan(ct, lexicon)
+    turns = {t for occ in found.values() for t, _, _ in occ}
+    assert turns == {1, 3}
