@@ -84,7 +84,8 @@ def _settings(args: argparse.Namespace):
 
 
 class _AtomicOutput:
-    """Results go to a temporary file that replaces OUT only when all input was read."""
+    """Results go to a temporary file that replaces OUT only when all input was read.
+    Results are written as the UTF-8 bytes pydantic serializes (no re-encoding)."""
 
     def __init__(self, path: str | None):
         self.path = path
@@ -92,9 +93,10 @@ class _AtomicOutput:
         if path:
             target = Path(path)
             fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-            self.fh = os.fdopen(fd, "w", encoding="utf-8")
+            self.fh = os.fdopen(fd, "wb", buffering=1 << 16)
         else:
-            self.fh = sys.stdout
+            sys.stdout.flush()
+            self.fh = sys.stdout.buffer
 
     def commit(self) -> None:
         if self.tmp:
@@ -127,8 +129,10 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     from app.ingest.native import read_calls
     from app.lexicon.compiler import load_lexicon
+    from app.models import CallResult
     from app.score.scorer import score_call
 
+    to_json = CallResult.__pydantic_serializer__.to_json
     settings = _settings(args)
     lex = load_lexicon(settings.lexicon_dir)
     config = settings.scoring()
@@ -155,8 +159,8 @@ def cmd_score(args: argparse.Namespace) -> int:
                     except CallqaError as exc:
                         error = str(exc)
                     else:
-                        out.fh.write(result.model_dump_json(exclude_none=True))
-                        out.fh.write("\n")
+                        out.fh.write(to_json(result, exclude_none=True))
+                        out.fh.write(b"\n")
                         scored += 1
                         passed += result.passed
                         continue

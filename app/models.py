@@ -51,6 +51,24 @@ class Call(BaseModel):
                 )
         return value
 
+    def time_warnings(self) -> list[str]:
+        """What is odd about the times, in words (the call is still scored)."""
+        out = []
+        starts = [u.start_ms for u in self.utterances]
+        if None in starts and any(s is not None for s in starts):
+            out.append("some utterances have no times: time windows and hold checks are not applied")
+        timed = [s for s in starts if s is not None]
+        if timed != sorted(timed):  # cheap test first; find the place only when needed
+            prev = None
+            for i, start in enumerate(starts):
+                if start is None:
+                    continue
+                if prev is not None and start < prev[1]:
+                    out.append(f"utterance {i} starts before utterance {prev[0]}: turns follow the input order")
+                    break
+                prev = (i, start)
+        return out
+
 
 class VariableValue(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

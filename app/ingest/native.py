@@ -18,7 +18,7 @@ from app.models import Call
 LINE_SUFFIXES = (".jsonl", ".ndjson")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Record:
     source: str
     line: int  # 1-based line in the file (for a JSON array: the element's index, 1-based)

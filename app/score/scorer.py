@@ -260,20 +260,6 @@ def _not_applicable(rule: Rule, reason: str) -> dict:
             "veto": False, "hits": [], "nearest": None, "message": None, "note": reason}
 
 
-def _warnings(call: Call) -> list[str]:
-    out = []
-    utts = call.utterances
-    if any(u.start_ms is None or u.end_ms is None for u in utts) and any(u.start_ms is not None for u in utts):
-        out.append("some utterances have no times: time windows and hold checks are not applied")
-    prev = None
-    for i, u in enumerate(utts):
-        if u.start_ms is not None and prev is not None and u.start_ms < prev:
-            out.append(f"utterance {i} starts before utterance {i - 1}: turns follow the input order")
-            break
-        prev = u.start_ms if u.start_ms is not None else prev
-    return out
-
-
 def _apply(scorer: _CallScorer, rule: Rule, direction: str) -> dict:
     if rule.direction != "any" and rule.direction != direction:
         return _not_applicable(rule, f"applies to {rule.direction} calls; this call is {direction}")
@@ -307,4 +293,4 @@ def score_call(call: Call, lex: CompiledLexicon, config: ScoringConfig = Scoring
     passed = not (veto or required_failed or score < config.pass_mark)
     return CallResult.model_validate({"call_id": call.call_id, "agent_id": call.agent_id, "score": score,
                                       "passed": passed, "lexicon_version": lex.version, "rules": results,
-                                      "warnings": _warnings(call)})
+                                      "warnings": call.time_warnings()})

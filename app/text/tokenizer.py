@@ -8,12 +8,28 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tempfile
 import threading
 from collections.abc import Iterable
 
-import jieba
 
+def _import_jieba():
+    """jieba 0.42 finds its dictionary through pkg_resources when that imports: a tenth of a
+    second at every start, and deprecated. Its own fallback opens the file beside the module,
+    as it does wherever setuptools no longer ships pkg_resources; the mask lasts this import only."""
+    if "jieba" in sys.modules or "pkg_resources" in sys.modules:
+        import jieba
+        return jieba
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+    try:
+        import jieba
+    finally:
+        del sys.modules["pkg_resources"]
+    return jieba
+
+
+jieba = _import_jieba()
 jieba.setLogLevel(logging.WARNING)
 
 

@@ -143,35 +143,33 @@ class CallText:
         self.turn_speakers = [speakers_of[i] for i in first]
         first.append(len(utts))
         self.first = first
-        self.turns = [self._make_turn(t) for t in range(len(self.turn_speakers))]
-        self._by_speaker: dict[str, list[int]] = {}
-        # The string the automaton scans: the turns some rule reads, separated by SEP.
+        # Turns are made in one loop (a call has dozens); the scanned string reuses their slices.
         nb, sound_all, norm_all = self.nb, self.sound_all, self.norm_all
-        offsets, scanned, scanned_norm = [], [], []
+        turns: list[Turn] = []
+        offsets: list[int] = []
+        scanned: list[str] = []
+        scanned_norm: list[str] = []
         pos = 0
         for t, speaker in enumerate(self.turn_speakers):
+            i, j = first[t], first[t + 1]
+            a, b = nb[i], nb[j]
+            turn = Turn(t, speaker, range(i, j), texts[i:j], norm_all[a:b], sound_all[a:b],
+                        (0,) if j == i + 1 else tuple(x - a for x in nb[i:j]), utts[i].start_ms, utts[j - 1].end_ms)
+            turns.append(turn)
             if speakers is None or speaker in speakers:
-                a, b = nb[first[t]], nb[first[t + 1]]
                 offsets.append(pos)
-                scanned.append(sound_all[a:b])
-                scanned_norm.append(norm_all[a:b])
+                scanned.append(turn.sound)
+                scanned_norm.append(turn.norm)
                 pos += b - a + 1
             else:
                 offsets.append(-1)
+        self.turns = turns
         self.offsets = offsets  # where each turn starts in `joined`; -1 for a turn not scanned
-        self.joined = SEP.join(scanned)
+        self.joined = SEP.join(scanned)  # the turns some rule reads, separated by SEP
         self.joined_norm = SEP.join(scanned_norm)  # the same stretch in normalized text
         self._scanned = [t for t, off in enumerate(offsets) if off >= 0]
         self._starts = [offsets[t] for t in self._scanned]
-
-    def _make_turn(self, t: int) -> Turn:
-        i, j = self.first[t], self.first[t + 1]
-        nb = self.nb
-        a, b = nb[i], nb[j]
-        starts = (0,) if j == i + 1 else tuple(x - a for x in nb[i:j])
-        utts = self.call.utterances
-        return Turn(t, self.turn_speakers[t], range(i, j), self.texts[i:j], self.norm_all[a:b],
-                    self.sound_all[a:b], starts, utts[i].start_ms, utts[j - 1].end_ms)
+        self._by_speaker: dict[str, list[int]] = {}
 
     def speaker_turn_ids(self, speaker: str) -> list[int]:
         """Indexes of the turns of `speaker` ("any" for all), in order."""

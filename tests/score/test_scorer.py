@@ -146,6 +146,13 @@ def test_no_agent_speech_is_refused_not_scored(lexicon):
         score_call(make_call(("customer", "喂？"), ("agent", "  ")), lexicon)
 
 
+def test_out_of_order_times_around_an_untimed_utterance(lexicon):
+    call = make_call(("agent", "您好，瑞丰电器。", 5000, 6000), ("customer", "喂"), ("agent", "再见", 1000, 2000))
+    res = score_call(call, lexicon)
+    assert "utterance 2 starts before utterance 0: turns follow the input order" in res.warnings
+    assert any("no times" in w for w in res.warnings)
+
+
 def test_out_of_order_times_are_scored_with_a_warning(lexicon):
     call = make_call(("agent", "您好，瑞丰电器。", 5000, 6000), ("customer", "你好", 1000, 2000), ("agent", "再见", 7000, 8000))
     res = score_call(call, lexicon)
@@ -165,3 +172,31 @@ def test_huge_utterance_is_scored(lexicon):
     res = score_call(call, lexicon)
     (hit,) = rule(res, "forbidden").hits
     assert hit.offset == len(filler)
+
+
+def test_garbled_company_name_matches_by_fuzzy_pinyin_with_evidence(lexicon):
+    # 店里 (dian li) against 电器 (dian qi): three of four syllables agree
+    res = score_call(make_call(("agent", "您好，欢迎致电瑞丰店里。"), GOOD_CLOSE), lexicon)
+    greet = rule(res, "greeting")
+    assert greet.passed
+    company = [h for h in greet.hits if h.phrase == "瑞丰电器"][0]
+    assert company.method == "fuzzy" and 0.75 <= company.similarity < 1
+    assert company.matched == "瑞丰店里"
+
+
+def test_failed_required_rule_fails_the_call_even_with_a_high_score(lexicon):
+    res = score_call(make_call(GOOD_OPEN, ("customer", "好"), ("agent", "好的，就这样。")), lexicon)
+    assert res.score == 90.0 and not res.passed
+
+
+def test_lone_surrogate_is_refused_in_json_and_scored_from_python(lexicon):
+    from pydantic import ValidationError
+
+    from app.ingest.native import describe_validation_error, parse_call
+
+    with pytest.raises(ValidationError) as exc:
+        parse_call('{"call_id": "s", "utterances": [{"speaker": "agent", "text": "您好\\ud800"}]}')
+    assert describe_validation_error(exc.value).startswith("invalid JSON")
+    call = make_call(("agent", "您好\ud800瑞丰电器，再见"))
+    res = score_call(call, lexicon)
+    assert rule(res, "greeting").passed and rule(res, "closing").passed
