@@ -97,39 +97,34 @@ def _right(parts: tuple[str, ...], gaps: tuple[int, ...], sound: str, i: int, en
     return -1
 
 
-def _extend(pattern: Pattern, sound: str, a_start: int, a_end: int) -> tuple[int, int] | None:
-    """Grow an anchor occurrence into the whole pattern, or None. Parts are placed nearest
+def _place(parts: tuple[str, ...], gaps: tuple[int, ...], k: int, text: str, a_start: int,
+           a_end: int) -> tuple[int, int] | None:
+    """Grow an occurrence of part k into the whole pattern, or None. Parts are placed nearest
     first with backtracking: the nearest place for one part can leave the next one out of
     reach while a farther place would not."""
-    parts = pattern.sounds
     if len(parts) == 1:
         return a_start, a_end
-    k = pattern.anchor
-    gaps = pattern.gaps
     # Most anchors have no neighbour part in reach at all: one C-level search says so.
     lo = a_start - gaps[k - 1] - len(parts[k - 1]) if k else 0
-    if k and sound.rfind(parts[k - 1], lo if lo > 0 else 0, a_start) < 0:
+    if k and text.rfind(parts[k - 1], lo if lo > 0 else 0, a_start) < 0:
         return None
-    if k + 1 < len(parts) and sound.find(parts[k + 1], a_end, a_end + gaps[k] + len(parts[k + 1])) < 0:
+    if k + 1 < len(parts) and text.find(parts[k + 1], a_end, a_end + gaps[k] + len(parts[k + 1])) < 0:
         return None
-    start = _left(parts, gaps, sound, k - 1, a_start) if k else a_start
+    start = _left(parts, gaps, text, k - 1, a_start) if k else a_start
     if start < 0:
         return None
-    end = _right(parts, pattern.gaps, sound, k + 1, a_end) if k + 1 < len(parts) else a_end
+    end = _right(parts, gaps, text, k + 1, a_end) if k + 1 < len(parts) else a_end
     return None if end < 0 else (start, end)
+
+
+def _extend(pattern: Pattern, sound: str, a_start: int, a_end: int) -> tuple[int, int] | None:
+    """`_place` in the sound string: same-sound characters count as the same."""
+    return _place(pattern.sounds, pattern.gaps, pattern.anchor, sound, a_start, a_end)
 
 
 def _extend_exact(pattern: Pattern, norm: str, a_start: int, a_end: int) -> tuple[int, int] | None:
-    """`_extend` on the text itself, for phrases that may only match as written."""
-    parts = pattern.parts
-    if len(parts) == 1:
-        return a_start, a_end
-    k = pattern.anchor
-    start = _left(parts, pattern.gaps, norm, k - 1, a_start) if k else a_start
-    if start < 0:
-        return None
-    end = _right(parts, pattern.gaps, norm, k + 1, a_end) if k + 1 < len(parts) else a_end
-    return None if end < 0 else (start, end)
+    """`_place` in the text itself, for phrases that may only match as written."""
+    return _place(pattern.parts, pattern.gaps, pattern.anchor, norm, a_start, a_end)
 
 
 def _occurrences(pattern: Pattern, sound: str, lo: int = 0, hi: int | None = None):
@@ -242,7 +237,8 @@ def check(phrase: Phrase, pattern: Pattern, lex: CompiledLexicon, ct: CallText, 
 
 
 def fixed_candidates(phrase: Phrase, anchors: list[tuple[int, int, int]], lex: CompiledLexicon,
-                     ct: CallText, turns: set[int], keep=None, first_only: bool = False) -> list[Candidate]:
+                     ct: CallText, turns: set[int]) -> list[Candidate]:
+    """Every accepted hit of a phrase from its anchor occurrences in the given turns."""
     out = []
     pattern = phrase.pattern
     exact = not phrase.pinyin
@@ -253,10 +249,8 @@ def fixed_candidates(phrase: Phrase, anchors: list[tuple[int, int, int]], lex: C
         if span is None:
             continue
         cand = check(phrase, pattern, lex, ct, t, span[0], span[1], phrase.text)
-        if cand is not None and (keep is None or keep(cand)):
+        if cand is not None:
             out.append(cand)
-            if first_only:
-                break
     return out
 
 

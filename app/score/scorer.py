@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.errors import UnscorableCall
-from app.lexicon.compiler import CompiledLexicon, Rule
+from app.lexicon.compiler import CompiledLexicon, Pattern, Phrase, Rule
 from app.match import matcher
 from app.match.matcher import Candidate
 from app.models import Call, CallResult, RuleResult, variable_forms
@@ -94,65 +94,47 @@ class _CallScorer:
         return {"utterance_index": uidx, "speaker": u.speaker, "start_ms": u.start_ms, "offset": offset,
                 "phrase": c.phrase_text, "matched": matched, "method": c.method, "similarity": c.similarity}
 
-    def group_candidates(self, rule: Rule, gi: int, turns: set[int], limits: dict[int, int] | None = None,
-                         first_only: bool = False) -> tuple[list[Candidate], str | None]:
-        """Candidates of one group in the given turns (ending by `limits[turn]` where given);
-        a reason instead when a variable it needs is missing. `first_only` stops at the first
-        accepted candidate: a required group needs one piece of evidence, not all of them."""
-        out: list[Candidate] = []
+    def patterns(self, phrase: Phrase) -> tuple[list[Pattern], str | None]:
+        """The phrase's patterns for this call (variables filled in), or the name of a
+        variable the call does not give."""
+        if phrase.pattern is not None:
+            return [phrase.pattern], None
+        missing = next((n for n in phrase.variables if not self.values.get(n)), None)
+        if missing:
+            return [], missing
+        return matcher.template_patterns(phrase, self.lex, self.values), None
+
+    def group_candidates(self, rule: Rule, gi: int, turns: set[int],
+                         limits: dict[int, int] | None = None) -> tuple[list[Candidate], str | None]:
+        """The first hit of a required rule's group in the given turns (ending by
+        `limits[turn]` where given): one piece of evidence is enough. Instead of a hit, the
+        name of a missing variable when no phrase of the group can be looked for."""
+        keep = None if not limits else (lambda c: c.end <= limits.get(c.turn, c.end))
         missing = None
         usable = 0
-        keep = (lambda c: True) if not limits else (lambda c: c.end <= limits.get(c.turn, c.end))
         for phrase in rule.groups[gi]:
-            if phrase.pattern is not None and rule.kind == "forbidden":
-                usable += 1
-                if phrase.id not in self.anchors:
-                    continue
-                found = matcher.fixed_candidates(phrase, self.anchors[phrase.id], self.lex, self.ct, turns, keep, first_only)
-            elif phrase.pattern is not None:
-                usable += 1
-                found = matcher.search_candidates(phrase, [phrase.pattern], self.lex, self.ct, turns, keep, first_only)
-            else:
-                absent = [n for n in phrase.variables if not self.values.get(n)]
-                if absent:
-                    missing = absent[0]
-                    continue
-                usable += 1
-                found = matcher.search_candidates(phrase, matcher.template_patterns(phrase, self.lex, self.values),
-                                                    self.lex, self.ct, turns, keep, first_only)
-            out += found
-            if first_only and out:
-                return out, None
-        if not usable and missing:
-            return [], missing
-        return out, None
-
-    def group_candidates_for(self, rule: Rule, phrase, turns: set[int]) -> tuple[list[Candidate], str | None]:
-        """Candidates of one phrase whose text comes from the call's variables."""
-        if any(not self.values.get(n) for n in phrase.variables):
-            return [], next(n for n in phrase.variables if not self.values.get(n))
-        patterns = matcher.template_patterns(phrase, self.lex, self.values)
-        return matcher.search_candidates(phrase, patterns, self.lex, self.ct, turns), None
+            patterns, absent = self.patterns(phrase)
+            if absent:
+                missing = absent
+                continue
+            usable += 1
+            found = matcher.search_candidates(phrase, patterns, self.lex, self.ct, turns, keep, first_only=True)
+            if found:
+                return found, None
+        return [], (missing if not usable else None)
 
     def fuzzy_group(self, rule: Rule, gi: int, turns: set[int], limits: dict[int, int] | None = None) -> list[Candidate]:
         out: list[Candidate] = []
         for phrase in rule.groups[gi]:
-            if phrase.fuzzy is None:
-                continue
-            patterns = [phrase.pattern] if phrase.pattern is not None else matcher.template_patterns(phrase, self.lex, self.values)
-            out += matcher.fuzzy_candidates(phrase, patterns, self.ct, turns)
+            if phrase.fuzzy is not None:
+                out += matcher.fuzzy_candidates(phrase, self.patterns(phrase)[0], self.ct, turns)
         if limits:
             out = [c for c in out if c.end <= limits.get(c.turn, c.end)]
         best = max(out, key=lambda c: c.similarity, default=None)
         return [best] if best else []
 
     def nearest(self, rule: Rule, gi: int, turns: list[int]) -> dict | None:
-        patterns = []
-        for phrase in rule.groups[gi]:
-            if phrase.pattern is not None:
-                patterns.append(phrase.pattern)
-            else:
-                patterns += matcher.template_patterns(phrase, self.lex, self.values)
+        patterns = [p for phrase in rule.groups[gi] for p in self.patterns(phrase)[0]]
         if not turns:
             turns = self.ct.speaker_turn_ids(rule.speaker)
         found = matcher.nearest(patterns, self.ct, turns)
@@ -186,7 +168,7 @@ class _CallScorer:
         for turns, limits in instances:
             tset = set(turns)
             for gi in range(len(rule.groups)):
-                cands, missing_var = self.group_candidates(rule, gi, tset, limits, first_only=True)
+                cands, missing_var = self.group_candidates(rule, gi, tset, limits)
                 if missing_var:
                     return _not_applicable(rule, f"variable {{{missing_var}}} is not given for this call and has no default")
                 if not cands:
@@ -216,8 +198,9 @@ class _CallScorer:
             if phrase.rule_index == rule.index:
                 cands += matcher.fixed_candidates(phrase, occ, self.lex, self.ct, tset)
         for phrase in (p for g in rule.groups for p in g if p.pattern is None):
-            found, _ = self.group_candidates_for(rule, phrase, tset)
-            cands += found
+            patterns, missing = self.patterns(phrase)
+            if not missing:
+                cands += matcher.search_candidates(phrase, patterns, self.lex, self.ct, tset)
         kept = _dedupe(cands)
         hits = [self.hit(c) for c in kept[:MAX_LISTED_HITS]]
         note = f"{len(kept)} hits, the first {MAX_LISTED_HITS} listed" if len(kept) > MAX_LISTED_HITS else None
