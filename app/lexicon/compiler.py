@@ -37,7 +37,8 @@ class Pattern:
     parts: tuple[str, ...]  # normalized
     sounds: tuple[str, ...]  # sound-encoded, same lengths as parts
     gaps: tuple[int, ...]  # max characters allowed between part i and i+1
-    anchor: int = -1  # the longest part (the last of equals): what the automaton looks for
+    anchor: int = -1  # the part the automaton looks for: the rarest when frequencies are known
+    # (see cut_pattern), else the longest
 
     def __post_init__(self) -> None:
         if self.anchor < 0:
@@ -50,19 +51,25 @@ class ExceptionPattern:
     scope: str
 
 
+def build_automaton(items, key_of, value_of=lambda item: item) -> ahocorasick.Automaton | None:
+    """An automaton over `key_of(item)`; each key's value is (its length, the values of every
+    item with that key)."""
+    keys: dict[str, list] = {}
+    for item in items:
+        keys.setdefault(key_of(item), []).append(value_of(item))
+    if not keys:
+        return None
+    a = ahocorasick.Automaton()
+    for key, values in keys.items():
+        a.add_word(key, (len(key), tuple(values)))
+    a.make_automaton()
+    return a
+
+
 def exception_automaton(exceptions: tuple[ExceptionPattern, ...]) -> ahocorasick.Automaton | None:
     """One automaton over the anchors of a phrase's exceptions, so a candidate's
     neighbourhood is read once instead of once per exception."""
-    if not exceptions:
-        return None
-    a = ahocorasick.Automaton()
-    keys: dict[str, list[ExceptionPattern]] = {}
-    for exc in exceptions:
-        keys.setdefault(exc.pattern.sounds[exc.pattern.anchor], []).append(exc)
-    for key, excs in keys.items():
-        a.add_word(key, (len(key), tuple(excs)))
-    a.make_automaton()
-    return a
+    return build_automaton(exceptions, lambda e: e.pattern.sounds[e.pattern.anchor])
 
 
 @dataclass(frozen=True)
@@ -274,8 +281,10 @@ class _Builder:
         fixed = [p for p in phrases if p.pattern is not None and rules[p.rule_index].kind == "forbidden"]
         # Phrases that may not match by sound are looked for by their exact text: the sound of
         # one character (妈) stands for many common ones (吗, 嘛, 马).
-        automaton = _anchor_automaton([p for p in fixed if p.pinyin], lambda p: p.pattern.sounds[p.pattern.anchor])
-        exact_automaton = _anchor_automaton([p for p in fixed if not p.pinyin], lambda p: p.pattern.parts[p.pattern.anchor])
+        automaton = build_automaton([p for p in fixed if p.pinyin], lambda p: p.pattern.sounds[p.pattern.anchor],
+                                    lambda p: p.id)
+        exact_automaton = build_automaton([p for p in fixed if not p.pinyin], lambda p: p.pattern.parts[p.pattern.anchor],
+                                          lambda p: p.id)
         self._cut.add_terms(self.segmenter_terms)
         return CompiledLexicon(
             directory=self.source.directory, version=self.source.version, rules=tuple(rules),
@@ -302,19 +311,6 @@ class _Builder:
             self.problem(file, rid, "all_of", "a forbidden rule lists `phrases`; any one of them is a hit")
         if spec.window.before_hold and spec.kind != "required":
             self.problem(file, rid, "window.before_hold", "`before_hold` is for required rules (what the agent must say before a hold)")
-
-
-def _anchor_automaton(phrases: list[Phrase], key_of) -> ahocorasick.Automaton | None:
-    if not phrases:
-        return None
-    keys: dict[str, list[int]] = {}
-    for p in phrases:
-        keys.setdefault(key_of(p), []).append(p.id)
-    a = ahocorasick.Automaton()
-    for key, ids in keys.items():
-        a.add_word(key, (len(key), tuple(ids)))
-    a.make_automaton()
-    return a
 
 
 def compile_lexicon(source: LexiconSource) -> CompiledLexicon:
