@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from app.lexicon.compiler import CompiledLexicon, default_lexicon_dir, load_lexicon
@@ -23,3 +25,39 @@ def make_call(*turns, call_id="t-1", company="瑞丰电器", direction=None, tim
     if direction:
         data["direction"] = direction
     return Call.model_validate(data)
+
+
+PG_URL = os.environ.get("CALLQA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _pg_reachable(url: str) -> str | None:
+    """None when PostgreSQL answers at `url`, else why not."""
+    try:
+        import psycopg
+
+        with psycopg.connect(url, connect_timeout=3):
+            return None
+    except Exception as exc:  # any failure to connect means: skip, saying why
+        return f"no PostgreSQL at {url} ({type(exc).__name__}: {str(exc).strip()[:120]})"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    """A migrated, empty database: an SQLite file, or the `test` database of a real
+    PostgreSQL (its tables dropped first, so each test starts clean)."""
+    from sqlalchemy import text
+
+    from app.store.db import make_engine, migrate
+
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'callqa.db'}")
+    else:
+        reason = _pg_reachable(PG_URL)
+        if reason:
+            pytest.skip(reason)
+        eng = make_engine(PG_URL)
+        with eng.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS hits, rule_results, calls, alembic_version CASCADE"))
+    migrate(eng)
+    yield eng
+    eng.dispose()
