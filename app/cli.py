@@ -59,6 +59,23 @@ def _build_parser() -> argparse.ArgumentParser:
                             "hit / miss examples of every rule. Exit code 1 when anything is wrong.")
     check.add_argument("dir", nargs="?", help="lexicon folder (default: CALLQA_LEXICON_DIR or the bundled lexicons/)")
 
+    serve = sub.add_parser(
+        "serve", help="run the HTTP service",
+        description="Run the FastAPI service under uvicorn. With no settings it keeps calls in an SQLite file "
+        "(callqa.db) and uses the bundled lexicons; CALLQA_DATABASE_URL=postgresql://... for production. "
+        "Schema migrations are applied before the workers start. OpenAPI docs at /docs.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1); any other "
+                       "address needs API keys in CALLQA_API_KEYS")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1); several can share "
+                       "one PostgreSQL")
+
+    key = sub.add_parser("key", help="manage API keys")
+    ksub = key.add_subparsers(dest="key_command", required=True, metavar="ACTION")
+    knew = ksub.add_parser("new", help="make a new API key and print the settings entry that holds its hash")
+    knew.add_argument("--role", choices=["ingest", "read", "admin"], required=True)
+    knew.add_argument("--name", required=True, help="who uses the key, e.g. the call system's name")
+
     sub.add_parser("version", help="print the version of callqa and of the default lexicon")
     return parser
 
@@ -209,6 +226,44 @@ def cmd_lexicon_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.errors import ConfigError
+    from app.store.db import make_engine, migrate
+
+    settings = _settings(args)
+    if args.host not in LOOPBACK and not settings.api_keys:
+        raise ConfigError(
+            f"refusing to listen on {args.host} with no API keys: anyone who can reach it could read every call. "
+            "Make keys with 'callqa key new --role ...' and put them in CALLQA_API_KEYS, or listen on 127.0.0.1")
+    engine = make_engine(settings.database_url)
+    migrate(engine)  # once, before the workers start
+    engine.dispose()
+    if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # every worker writes its counts here, so /metrics on any worker shows them all
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="callqa-metrics-")
+    log.info("serving on http://%s:%d with %d worker(s); docs at /docs", args.host, args.port, args.workers)
+    uvicorn.run("app.api.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                log_level="info", access_log=False)
+    return EXIT_OK
+
+
+def cmd_key_new(args: argparse.Namespace) -> int:
+    import json
+
+    from app.api.auth import digest, new_key
+
+    key = new_key()
+    print(f"key (give it to {args.name}; it is not stored anywhere): {key}")
+    print("settings entry (add it to the JSON list in CALLQA_API_KEYS):")
+    print(json.dumps({"name": args.name, "role": args.role, "sha256": digest(key)}, ensure_ascii=False))
+    return EXIT_OK
+
+
 def cmd_version(args: argparse.Namespace) -> int:
     from importlib.metadata import version
 
@@ -222,7 +277,7 @@ def cmd_version(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="callqa: %(message)s", stream=sys.stderr)
-    handlers = {"score": cmd_score, "version": cmd_version}
+    handlers = {"score": cmd_score, "version": cmd_version, "serve": cmd_serve, "key": cmd_key_new}
     try:
         if args.command == "lexicon":
             return cmd_lexicon_check(args)

@@ -6,12 +6,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.lexicon.compiler import default_lexicon_dir
 from app.models import VariableValue, variable_forms
 from app.score.scorer import ScoringConfig
+
+
+class ApiKey(BaseModel):
+    """A key as the settings hold it: its SHA-256, never the key itself (`callqa key new`)."""
+
+    name: str
+    role: Literal["ingest", "read", "admin"]
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
 class Settings(BaseSettings):
@@ -23,6 +31,10 @@ class Settings(BaseSettings):
     default_direction: Literal["inbound", "outbound"] = "inbound"
     # Default values for lexicon placeholders, as JSON: {"company": {"name": "瑞丰电器", "aliases": ["瑞丰"]}}
     variables: dict[str, str | list[str] | VariableValue] = Field(default_factory=dict)
+    # The service: an SQLite file by default; postgresql://user@host/db for production.
+    database_url: str = "sqlite:///callqa.db"
+    api_keys: list[ApiKey] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, description="largest request body accepted")
 
     def scoring(self) -> ScoringConfig:
         return ScoringConfig(

@@ -110,3 +110,19 @@ def test_stdin_and_console_script(tmp_path):
     assert len(proc.stdout.splitlines()) == len([l for l in data.splitlines() if l.strip()])
     helptext = subprocess.run([str(exe), "score", "--help"], capture_output=True, text=True, timeout=60).stdout
     assert "--output" in helptext and "JSONL" in helptext
+
+
+def test_serve_refuses_a_public_address_without_keys(capsys, monkeypatch):
+    monkeypatch.delenv("CALLQA_API_KEYS", raising=False)
+    assert main(["serve", "--host", "0.0.0.0"]) == 2
+    assert "refusing to listen on 0.0.0.0 with no API keys" in capsys.readouterr().err
+
+
+def test_key_new_prints_a_key_and_its_hash(capsys):
+    from app.api.auth import digest
+
+    assert main(["key", "new", "--role", "read", "--name", "qa-team"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    key = out[0].rsplit(" ", 1)[1]
+    entry = json.loads(out[-1])
+    assert entry == {"name": "qa-team", "role": "read", "sha256": digest(key)}

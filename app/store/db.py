@@ -37,9 +37,12 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration. Safe to call from several processes at once:
     on PostgreSQL an advisory lock lets one migrate while the others wait, then find nothing to do."""
+    import logging
+
     from alembic import command
     from alembic.config import Config
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin list is noise in our log
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.connect() as conn:

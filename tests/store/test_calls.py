@@ -87,3 +87,14 @@ def test_agent_summary_and_rule_stats(engine, lexicon):
         assert stats["outbound_confirm"]["calls_applicable"] == 0 and stats["outbound_confirm"]["violation_rate"] is None
         team2 = {r["rule_id"]: r for r in rule_stats(session=s, team_id="t-2")}
         assert team2["forbidden"]["violations"] == 1 and team2["closing"]["violations"] == 0
+
+
+def test_migrations_match_the_tables(engine):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from app.store.tables import metadata
+
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []

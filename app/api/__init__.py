@@ -1,0 +1,1 @@
+"""The HTTP service (FastAPI). Nothing outside this package imports FastAPI."""

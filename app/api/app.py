@@ -1,0 +1,43 @@
+"""The FastAPI application: settings, database and lexicon wired once per process."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.api import errors
+from app.api.limits import BodyLimit
+from app.api.metrics import timing_middleware
+from app.api.routes import router
+from app.lexicon.active import ActiveLexicon
+from app.settings import Settings, get_settings
+from app.store.db import make_engine, make_sessionmaker, migrate
+
+log = logging.getLogger("callqa")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        engine = make_engine(settings.database_url)
+        migrate(engine)
+        app.state.sessions = make_sessionmaker(engine)
+        app.state.lexicon = ActiveLexicon(settings.lexicon_dir, settings.scoring())
+        log.info("lexicon %s, database %s", app.state.lexicon.current.version, engine.url.render_as_string(hide_password=True))
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="callqa", version="0.1.0", lifespan=lifespan,
+                  description="Speech-compliance checks for Chinese call-center transcripts: POST finished calls, "
+                              "query scored calls, agents and rules.")
+    app.state.settings = settings
+    app.state.scoring = settings.scoring()
+    errors.install(app)
+    app.middleware("http")(timing_middleware)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(router)
+    return app

@@ -1,0 +1,66 @@
+"""One error shape for every error the service answers:
+
+    {"error": {"status": 404, "code": "not_found", "message": "...", "details": [...]}}
+
+`message` says what to do about it; `details` lists field problems with their paths.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from app.errors import InputError, LexiconError, UnscorableCall
+
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+         413: "too_large", 422: "invalid", 500: "internal"}
+
+
+def error_response(status: int, message: str, details: list | None = None, headers: dict | None = None) -> JSONResponse:
+    body = {"status": status, "code": CODES.get(status, "error"), "message": message}
+    if details:
+        body["details"] = details
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+def _field_problems(exc: RequestValidationError) -> tuple[int, str, list]:
+    details = []
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            ctx = err.get("ctx") or {}
+            return 400, f"invalid JSON: {ctx.get('error', err.get('msg'))}", []
+        loc = [str(x) for x in err.get("loc", ()) if x != "body"]
+        msg = "required field is missing" if err.get("type") == "missing" else err.get("msg")
+        if not loc and err.get("type") in ("model_attributes_type", "dict_type", "model_type"):
+            msg = "the body must be one call, a JSON object, sent with Content-Type: application/json"
+        details.append({"field": ".".join(loc) or "(body)", "message": msg})
+    first = details[0] if details else {"field": "(body)", "message": "invalid"}
+    more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
+    return 422, f"{first['field']}: {first['message']}{more}", details
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError):
+        status, message, details = _field_problems(exc)
+        return error_response(status, message, details)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException):
+        return error_response(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(UnscorableCall)
+    async def _unscorable(_: Request, exc: UnscorableCall):
+        return error_response(422, str(exc))
+
+    @app.exception_handler(InputError)
+    async def _input(_: Request, exc: InputError):
+        return error_response(400, str(exc))
+
+    @app.exception_handler(LexiconError)
+    async def _lexicon(_: Request, exc: LexiconError):
+        return error_response(422, f"lexicon refused; the lexicon in use is unchanged ({len(exc.problems)} problem(s))",
+                              [{"file": p.file, "rule_id": p.rule_id, "field": p.field, "message": p.message}
+                               for p in exc.problems])

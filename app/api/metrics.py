@@ -1,0 +1,44 @@
+"""Prometheus metrics. With several worker processes, PROMETHEUS_MULTIPROC_DIR (set by
+`callqa serve`) lets /metrics add up every worker's counts."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+
+REQUESTS = Counter("callqa_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram("callqa_http_request_seconds", "HTTP request latency", ["route"],
+                    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+CALLS_SCORED = Counter("callqa_calls_scored_total", "Calls scored", ["stored"])
+VIOLATIONS = Counter("callqa_violations_total", "Rules failed in scored calls", ["rule_id"])
+
+
+def record_result(result, stored: bool) -> None:
+    CALLS_SCORED.labels(stored="yes" if stored else "no").inc()
+    for r in result.rules:
+        if r.status == "failed":
+            VIOLATIONS.labels(rule_id=r.rule_id).inc()
+
+
+async def timing_middleware(request: Request, call_next):
+    start = time.perf_counter()
+    response = await call_next(request)
+    route = request.scope.get("route")
+    path = getattr(route, "path", "unmatched")
+    LATENCY.labels(route=path).observe(time.perf_counter() - start)
+    REQUESTS.labels(method=request.method, route=path, status=str(response.status_code)).inc()
+    return response
+
+
+def metrics_response() -> Response:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,124 @@
+"""Thin routers: look up, call one domain or store function, return."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from sqlalchemy import text
+
+from app.api import schemas
+from app.api.auth import require
+from app.api.metrics import metrics_response, record_result
+from app.models import Call, CallResult
+from app.score.scorer import score_call
+from app.store import calls as store
+
+router = APIRouter()
+
+
+def _lexicon(request: Request):
+    return request.app.state.lexicon.current
+
+
+def _session(request: Request):
+    return request.app.state.sessions()
+
+
+@router.post("/v1/calls", response_model=CallResult, status_code=201, dependencies=[require("ingest")],
+             responses={200: {"description": "a call with this call_id was stored before; it is replaced and rescored"}},
+             summary="Score and store one finished call")
+def post_call(call: Call, request: Request, response: Response) -> CallResult:
+    result = score_call(call, _lexicon(request), request.app.state.scoring)
+    with _session(request) as session:
+        created = store.save_call(session=session, call=call, result=result)
+    record_result(result, stored=True)
+    response.status_code = 201 if created else 200
+    return result
+
+
+@router.post("/v1/score", response_model=CallResult, dependencies=[require("ingest")],
+             summary="Score one call without storing it")
+def post_score(call: Call, request: Request) -> CallResult:
+    result = score_call(call, _lexicon(request), request.app.state.scoring)
+    record_result(result, stored=False)
+    return result
+
+
+@router.get("/v1/calls", response_model=schemas.CallPage, dependencies=[require("read")],
+            summary="Find stored calls")
+def list_calls(request: Request,
+               agent_id: str | None = None, team_id: str | None = None,
+               since: datetime | None = Query(None, description="started_at at or after"),
+               until: datetime | None = Query(None, description="started_at before"),
+               min_score: float | None = None, max_score: float | None = None, passed: bool | None = None,
+               rule_id: str | None = Query(None, description="calls that failed this rule"),
+               phrase: str | None = Query(None, description="calls with a hit on this lexicon phrase"),
+               sort: Literal["started_at", "score"] = "started_at", order: Literal["desc", "asc"] = "desc",
+               limit: int = Query(50, ge=1, le=500), cursor: str | None = None) -> schemas.CallPage:
+    where = store.CallFilter(agent_id=agent_id, team_id=team_id, since=since, until=until, min_score=min_score,
+                             max_score=max_score, passed=passed, rule_id=rule_id, phrase=phrase)
+    with _session(request) as session:
+        items, total, nxt = store.list_calls(session=session, where=where, sort=sort, descending=order == "desc",
+                                             limit=limit, cursor=cursor)
+    return schemas.CallPage(items=items, total=total, next_cursor=nxt)
+
+
+@router.get("/v1/calls/{call_id}", response_model=schemas.CallDetail, dependencies=[require("read")],
+            summary="A stored call: its transcript, and its result with the evidence")
+def get_call(call_id: str, request: Request) -> schemas.CallDetail:
+    with _session(request) as session:
+        found = store.get_call(session=session, call_id=call_id)
+    if found is None:
+        raise HTTPException(404, f"no call {call_id!r} is stored; check the call_id, or POST it to /v1/calls")
+    return schemas.CallDetail(call=found[0], result=found[1])
+
+
+@router.get("/v1/agents/{agent_id}/summary", response_model=schemas.AgentSummary, dependencies=[require("read")],
+            summary="One agent: calls, average score, pass rate, violations per rule, trend per day")
+def agent_summary(agent_id: str, request: Request, since: datetime | None = None,
+                  until: datetime | None = None) -> schemas.AgentSummary:
+    with _session(request) as session:
+        return schemas.AgentSummary(**store.agent_summary(session=session, agent_id=agent_id, since=since, until=until))
+
+
+@router.get("/v1/stats/rules", response_model=list[schemas.RuleStat], dependencies=[require("read")],
+            summary="Per rule: violation rate, hits and the phrases hit most")
+def rule_stats(request: Request, since: datetime | None = None, until: datetime | None = None,
+               team_id: str | None = None, agent_id: str | None = None) -> list[schemas.RuleStat]:
+    with _session(request) as session:
+        return [schemas.RuleStat(**r) for r in
+                store.rule_stats(session=session, since=since, until=until, team_id=team_id, agent_id=agent_id)]
+
+
+def _lexicon_info(lex) -> schemas.LexiconInfo:
+    return schemas.LexiconInfo(version=lex.version, directory=lex.directory, rules=[
+        schemas.RuleInfo(id=r.id, name=r.name, kind=r.kind, speaker=r.speaker, direction=r.direction,
+                         window=r.window.model_dump(exclude_none=True), deduction=r.deduction.model_dump(exclude_none=True),
+                         veto=r.veto, message=r.message, phrases=[p.text for g in r.groups for p in g])
+        for r in lex.rules])
+
+
+@router.get("/v1/lexicons", response_model=schemas.LexiconInfo, dependencies=[require("read")],
+            summary="The rules in use and the lexicon version")
+def get_lexicons(request: Request) -> schemas.LexiconInfo:
+    return _lexicon_info(_lexicon(request))
+
+
+@router.post("/v1/lexicons/reload", response_model=schemas.LexiconInfo, dependencies=[require("admin")],
+             summary="Load the edited lexicon files; refused with every problem listed if they are not valid")
+def reload_lexicons(request: Request) -> schemas.LexiconInfo:
+    return _lexicon_info(request.app.state.lexicon.reload())
+
+
+@router.get("/healthz", response_model=schemas.Health, summary="Is the service up, can it reach its database")
+def healthz(request: Request) -> schemas.Health:
+    with _session(request) as session:
+        session.execute(text("SELECT 1"))
+    return schemas.Health(status="ok", database="ok", lexicon_version=_lexicon(request).version)
+
+
+@router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+def metrics() -> Response:
+    return metrics_response()

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.api.app import create_app
+from app.api.auth import digest
+from app.lexicon.compiler import default_lexicon_dir
+from app.settings import ApiKey, Settings
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+KEYS = {"ingest": "k-ingest", "read": "k-read", "admin": "k-admin"}
+
+
+def _calls():
+    return [json.loads(line) for line in (SAMPLES / "calls.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture()
+def client(engine, tmp_path):
+    """The service on a migrated database (SQLite and PostgreSQL), with one key per role."""
+    lexdir = tmp_path / "lex"
+    shutil.copytree(default_lexicon_dir(), lexdir)
+    settings = Settings(database_url=engine.url.render_as_string(hide_password=False), lexicon_dir=lexdir,
+                        api_keys=[ApiKey(name=r, role=r, sha256=digest(k)) for r, k in KEYS.items()],
+                        max_body_bytes=64 * 1024)
+    with TestClient(create_app(settings)) as c:
+        c.lexdir = lexdir
+        yield c
+
+
+def auth(role):
+    return {"Authorization": f"Bearer {KEYS[role]}"}
+
+
+def test_post_new_then_again_replaces(client):
+    call = _calls()[1]
+    r = client.post("/v1/calls", json=call, headers=auth("ingest"))
+    assert r.status_code == 201 and r.json()["call_id"] == "c-0002" and not r.json()["passed"]
+    call2 = {**call, "utterances": call["utterances"][:1] + [{"speaker": "agent", "text": "感谢来电，再见"}]}
+    r = client.post("/v1/calls", json=call2, headers=auth("ingest"))
+    assert r.status_code == 200
+    page = client.get("/v1/calls", headers=auth("read")).json()
+    assert page["total"] == 1
+    detail = client.get("/v1/calls/c-0002", headers=auth("read")).json()
+    assert detail["call"]["utterances"][-1]["text"] == "感谢来电，再见"
+    assert detail["result"]["score"] == r.json()["score"]
+
+
+def test_queries(client):
+    for call in _calls():
+        assert client.post("/v1/calls", json=call, headers=auth("admin")).status_code == 201
+    h = auth("read")
+    failed = client.get("/v1/calls", params={"passed": "false"}, headers=h).json()
+    assert {c["call_id"] for c in failed["items"]} == {"c-0002", "c-0005", "c-0006"}
+    forb = client.get("/v1/calls", params={"rule_id": "forbidden"}, headers=h).json()
+    assert {c["call_id"] for c in forb["items"]} == {"c-0002", "c-0006"}
+    page1 = client.get("/v1/calls", params={"limit": 4, "sort": "score", "order": "asc"}, headers=h).json()
+    page2 = client.get("/v1/calls", params={"limit": 4, "sort": "score", "order": "asc", "cursor": page1["next_cursor"]},
+                       headers=h).json()
+    ids = [c["call_id"] for c in page1["items"] + page2["items"]]
+    assert len(ids) == len(set(ids)) == 7 and page2["next_cursor"] is None
+    summary = client.get("/v1/agents/a-31/summary", headers=h).json()
+    assert summary["calls"] == 2 and summary["violations"]["hold_limit"] == 1
+    stats = {r["rule_id"]: r for r in client.get("/v1/stats/rules", headers=h).json()}
+    assert stats["forbidden"]["violations"] == 2
+    assert {p["phrase"] for p in stats["forbidden"]["top_phrases"]} >= {"这事我们不管", "不行"}
+    lex = client.get("/v1/lexicons", headers=h).json()
+    assert {"greeting", "closing", "forbidden"} <= {r["id"] for r in lex["rules"]}
+
+
+def test_score_does_not_store(client):
+    r = client.post("/v1/score", json=_calls()[0], headers=auth("ingest"))
+    assert r.status_code == 200 and r.json()["passed"]
+    assert client.get("/v1/calls", headers=auth("read")).json()["total"] == 0
+
+
+def test_keys_and_roles(client):
+    call = _calls()[0]
+    assert client.post("/v1/calls", json=call).status_code == 401
+    r = client.post("/v1/calls", json=call, headers={"Authorization": "Bearer wrong"})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+    r = client.post("/v1/calls", json=call, headers=auth("read"))
+    assert r.status_code == 403 and "role 'read'" in r.json()["error"]["message"]
+    assert client.get("/v1/calls", headers=auth("ingest")).status_code == 403
+    assert client.get("/v1/calls", headers={"X-API-Key": KEYS["read"]}).status_code == 200
+    assert client.post("/v1/lexicons/reload", headers=auth("read")).status_code == 403
+    assert client.get("/healthz").status_code == 200
+
+
+def test_errors_have_one_shape(client):
+    h = {**auth("ingest"), "content-type": "application/json"}
+    r = client.post("/v1/calls", content=b'{"call_id": "x", ', headers=h)
+    assert r.status_code == 400 and r.json()["error"]["message"].startswith("invalid JSON")
+    r = client.post("/v1/calls", json={"call_id": "x", "utterances": [{"speaker": "坐席", "text": "您好"}]}, headers=h)
+    err = r.json()["error"]
+    assert r.status_code == 422 and err["details"][0]["field"] == "utterances.0.speaker"
+    r = client.post("/v1/calls", json={"call_id": "x", "utterances": [{"speaker": "customer", "text": "喂"}]}, headers=h)
+    assert r.status_code == 422 and "no agent speech" in r.json()["error"]["message"]
+    big = {"call_id": "big", "utterances": [{"speaker": "agent", "text": "您好" * 40000}]}
+    r = client.post("/v1/calls", json=big, headers=h)
+    assert r.status_code == 413 and "65536 bytes" in r.json()["error"]["message"]
+    r = client.get("/v1/calls/missing", headers=auth("read"))
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    r = client.get("/v1/calls", params={"cursor": "zzz"}, headers=auth("read"))
+    assert r.status_code == 400 and "cursor" in r.json()["error"]["message"]
+    # nothing half-stored by any of the refused requests
+    assert client.get("/v1/calls", headers=auth("read")).json()["total"] == 0
+
+
+def test_lexicon_reload_refused_then_taken(client):
+    before = client.get("/v1/lexicons", headers=auth("read")).json()["version"]
+    (client.lexdir / "closing.yaml").write_text("rules:\n  - id: closing\n    kind: nope\n", encoding="utf-8")
+    r = client.post("/v1/lexicons/reload", headers=auth("admin"))
+    assert r.status_code == 422
+    assert any(d["rule_id"] == "closing" and d["field"] == "kind" for d in r.json()["error"]["details"])
+    assert client.get("/v1/lexicons", headers=auth("read")).json()["version"] == before
+    shutil.copy(default_lexicon_dir() / "closing.yaml", client.lexdir / "closing.yaml")
+    p = client.lexdir / "closing.yaml"
+    p.write_text(p.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    r = client.post("/v1/lexicons/reload", headers=auth("admin"))
+    assert r.status_code == 200 and r.json()["version"] != before
+
+
+def test_metrics_and_docs(client):
+    client.post("/v1/calls", json=_calls()[1], headers=auth("ingest"))
+    text = client.get("/metrics").text
+    assert 'callqa_violations_total{rule_id="forbidden"}' in text
+    assert "callqa_http_request_seconds_bucket" in text
+    spec = client.get("/openapi.json").json()
+    assert "/v1/calls" in spec["paths"] and "/v1/stats/rules" in spec["paths"]
+    assert client.get("/docs").status_code == 200
