@@ -7,7 +7,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Select, and_, case, delete, exists, func, or_, select
+from functools import lru_cache
+
+from sqlalchemy import Select, and_, case, delete, exists, func, literal_column, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -16,30 +18,51 @@ from app.models import Call, CallResult
 from app.store.tables import CallRow, HitRow, RuleResultRow
 
 
+_RULES_INSERT = RuleResultRow.__table__.insert()
+_HITS_INSERT = HitRow.__table__.insert()
+_CALL_COLUMNS = ("agent_id", "team_id", "started_at", "direction", "score", "passed", "lexicon_version",
+                 "received_at", "transcript", "result")
+
+
+@lru_cache(maxsize=4)
+def _upsert(dialect_name: str):
+    """INSERT ... ON CONFLICT (call_id) DO UPDATE, built once per dialect. On PostgreSQL it
+    also says whether the row is new (xmax = 0 for a row this statement inserted)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    stmt = dialect.insert(CallRow)
+    stmt = stmt.on_conflict_do_update(index_elements=[CallRow.call_id],
+                                      set_={k: stmt.excluded[k] for k in _CALL_COLUMNS})
+    if dialect_name == "postgresql":
+        stmt = stmt.returning(literal_column("xmax = 0").label("inserted"))
+    return stmt
+
+
 def save_call(*, session: Session, call: Call, result: CallResult, received_at: datetime | None = None) -> bool:
     """Store a call with its result, replacing an earlier one of the same call_id, in one
     transaction. True when the call is new."""
     received_at = received_at or datetime.now(timezone.utc)
-    transcript = call.model_dump(mode="json", exclude_none=True)
-    result_data = result.model_dump(mode="json", exclude_none=True)
     values = {"call_id": call.call_id, "agent_id": call.agent_id, "team_id": call.team_id,
               "started_at": call.started_at, "direction": call.direction, "score": result.score,
               "passed": result.passed, "lexicon_version": result.lexicon_version, "received_at": received_at,
-              "transcript": transcript, "result": result_data}
+              "transcript": call.model_dump_json(exclude_none=True),
+              "result": result.model_dump_json(exclude_none=True)}
+    dialect_name = session.get_bind().dialect.name
     with session.begin():
-        existed = session.execute(
-            select(CallRow.call_id).where(CallRow.call_id == call.call_id).with_for_update()
-        ).first() is not None
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(CallRow).values(**values)
-        session.execute(stmt.on_conflict_do_update(index_elements=[CallRow.call_id],
-                                                   set_={k: stmt.excluded[k] for k in values if k != "call_id"}))
-        # The call row is locked now: replace its rule rows and hits wholesale.
-        session.execute(delete(RuleResultRow).where(RuleResultRow.call_id == call.call_id))
-        session.execute(delete(HitRow).where(HitRow.call_id == call.call_id))
+        if dialect_name == "postgresql":
+            # The upsert locks the row; concurrent sends of one call_id queue behind it.
+            created = session.execute(_upsert(dialect_name), values).scalar_one()
+        else:
+            created = session.execute(select(CallRow.call_id).where(CallRow.call_id == call.call_id)).first() is None
+            session.execute(_upsert(dialect_name), values)
+        if not created:  # replace the earlier verdicts and hits wholesale
+            session.execute(delete(RuleResultRow).where(RuleResultRow.call_id == call.call_id))
+            session.execute(delete(HitRow).where(HitRow.call_id == call.call_id))
         common = {"call_id": call.call_id, "agent_id": call.agent_id, "team_id": call.team_id,
                   "started_at": call.started_at}
-        session.execute(RuleResultRow.__table__.insert(), [
+        # Core inserts on the session's connection: one multi-row INSERT each, without the
+        # ORM's per-object bookkeeping.
+        conn = session.connection()
+        conn.execute(_RULES_INSERT, [
             {**common, "rule_id": r.rule_id, "status": r.status, "deduction": r.deduction, "hit_count": len(r.hits)}
             for r in result.rules
         ])
@@ -47,14 +70,14 @@ def save_call(*, session: Session, call: Call, result: CallResult, received_at: 
                  "utterance_index": h.utterance_index}
                 for r in result.rules for h in r.hits]
         if hits:
-            session.execute(HitRow.__table__.insert(), hits)
-    return not existed
+            conn.execute(_HITS_INSERT, hits)
+    return bool(created)
 
 
 def get_call(*, session: Session, call_id: str) -> tuple[dict, dict] | None:
     """(transcript, result) of a stored call, or None."""
     row = session.execute(select(CallRow.transcript, CallRow.result).where(CallRow.call_id == call_id)).first()
-    return (row.transcript, row.result) if row else None
+    return (json.loads(row.transcript), json.loads(row.result)) if row else None
 
 
 @dataclass(frozen=True)

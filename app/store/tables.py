@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 metadata = MetaData(naming_convention={
@@ -36,8 +36,10 @@ class CallRow(Base):
     passed: Mapped[bool] = mapped_column(Boolean, nullable=False)
     lexicon_version: Mapped[str] = mapped_column(String(80), nullable=False)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    transcript: Mapped[dict] = mapped_column(JSON, nullable=False)
-    result: Mapped[dict] = mapped_column(JSON, nullable=False)
+    # Stored documents, written by pydantic's serializer as UTF-8 JSON text: they are read
+    # back whole, never queried inside (rule_results and hits are what queries read).
+    transcript: Mapped[str] = mapped_column(Text, nullable=False)
+    result: Mapped[str] = mapped_column(Text, nullable=False)
 
     __table_args__ = (
         Index(None, "started_at", "call_id"),

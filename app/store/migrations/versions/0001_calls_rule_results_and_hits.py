@@ -25,8 +25,8 @@ def upgrade() -> None:
     sa.Column('passed', sa.Boolean(), nullable=False),
     sa.Column('lexicon_version', sa.String(length=80), nullable=False),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('transcript', sa.JSON(), nullable=False),
-    sa.Column('result', sa.JSON(), nullable=False),
+    sa.Column('transcript', sa.Text(), nullable=False),
+    sa.Column('result', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('call_id', name=op.f('pk_calls'))
     )
     with op.batch_alter_table('calls', schema=None) as batch_op:
