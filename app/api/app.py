@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from app.api import errors
 from app.api.limits import BodyLimit
-from app.api.metrics import timing_middleware
+from app.api.metrics import Timing
 from app.api.routes import router
 from app.lexicon.active import ActiveLexicon
 from app.settings import Settings, get_settings
@@ -37,7 +37,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.scoring = settings.scoring()
     errors.install(app)
-    app.middleware("http")(timing_middleware)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Timing)
     app.include_router(router)
+    _document_call_body(app)
     return app
+
+
+def _document_call_body(app: FastAPI) -> None:
+    """The call routes read their body themselves (see app.api.routes); put the Call schema
+    in the OpenAPI document they refer to."""
+    from app.models import Call
+
+    def openapi():
+        if app.openapi_schema is None:
+            schema = FastAPI.openapi(app)
+            call = Call.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(call.pop("$defs", {}))
+            components["Call"] = call
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi

@@ -42,7 +42,7 @@ def require(role: str):
     """A dependency that lets the request through when its key's role allows `role`.
     With no keys configured the service is open (it then listens on loopback only)."""
 
-    def check(request: Request) -> None:
+    async def check(request: Request) -> None:  # async: no blocking work, so no thread-pool hop
         keys = request.app.state.settings.api_keys
         if not keys:
             return

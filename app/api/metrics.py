@@ -7,7 +7,6 @@ import os
 import time
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from starlette.requests import Request
 from starlette.responses import Response
 
 REQUESTS = Counter("callqa_http_requests_total", "HTTP requests", ["method", "route", "status"])
@@ -24,14 +23,30 @@ def record_result(result, stored: bool) -> None:
             VIOLATIONS.labels(rule_id=r.rule_id).inc()
 
 
-async def timing_middleware(request: Request, call_next):
-    start = time.perf_counter()
-    response = await call_next(request)
-    route = request.scope.get("route")
-    path = getattr(route, "path", "unmatched")
-    LATENCY.labels(route=path).observe(time.perf_counter() - start)
-    REQUESTS.labels(method=request.method, route=path, status=str(response.status_code)).inc()
-    return response
+class Timing:
+    """ASGI middleware counting requests and their latency by route (the route's path
+    template, so /v1/calls/{call_id} is one series, not one per call)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start = time.perf_counter()
+        status = [500]
+
+        async def send_status(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            LATENCY.labels(route=path).observe(time.perf_counter() - start)
+            REQUESTS.labels(method=scope["method"], route=path, status=str(status[0])).inc()
 
 
 def metrics_response() -> Response:

@@ -6,6 +6,9 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from sqlalchemy import text
 
 from app.api import schemas
@@ -26,24 +29,46 @@ def _session(request: Request):
     return request.app.state.sessions()
 
 
+# The request body is the native call JSON (schema "Call", added to the OpenAPI document by
+# app.api.app). It is parsed by pydantic-core straight from the bytes, and all the work of a
+# call (parse, score, store, serialize) runs as one job on the thread pool, leaving the event
+# loop free for I/O.
+CALL_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/Call"}}}}}
+_to_json = CallResult.__pydantic_serializer__.to_json
+
+
+def _parse(body: bytes) -> Call:
+    try:
+        return Call.model_validate_json(body)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+
+
+def _score_job(app, body: bytes, keep: bool) -> tuple[int, bytes]:
+    call = _parse(body)
+    result = score_call(call, app.state.lexicon.current, app.state.scoring)
+    status = 200
+    if keep:
+        with app.state.sessions() as session:
+            status = 201 if store.save_call(session=session, call=call, result=result) else 200
+    record_result(result, stored=keep)
+    return status, _to_json(result, exclude_none=True)
+
+
 @router.post("/v1/calls", response_model=CallResult, status_code=201, dependencies=[require("ingest")],
              responses={200: {"description": "a call with this call_id was stored before; it is replaced and rescored"}},
-             summary="Score and store one finished call")
-def post_call(call: Call, request: Request, response: Response) -> CallResult:
-    result = score_call(call, _lexicon(request), request.app.state.scoring)
-    with _session(request) as session:
-        created = store.save_call(session=session, call=call, result=result)
-    record_result(result, stored=True)
-    response.status_code = 201 if created else 200
-    return result
+             openapi_extra=CALL_BODY, summary="Score and store one finished call")
+async def post_call(request: Request) -> Response:
+    status, payload = await run_in_threadpool(_score_job, request.app, await request.body(), True)
+    return Response(payload, status_code=status, media_type="application/json")
 
 
-@router.post("/v1/score", response_model=CallResult, dependencies=[require("ingest")],
+@router.post("/v1/score", response_model=CallResult, dependencies=[require("ingest")], openapi_extra=CALL_BODY,
              summary="Score one call without storing it")
-def post_score(call: Call, request: Request) -> CallResult:
-    result = score_call(call, _lexicon(request), request.app.state.scoring)
-    record_result(result, stored=False)
-    return result
+async def post_score(request: Request) -> Response:
+    _, payload = await run_in_threadpool(_score_job, request.app, await request.body(), False)
+    return Response(payload, media_type="application/json")
 
 
 @router.get("/v1/calls", response_model=schemas.CallPage, dependencies=[require("read")],
