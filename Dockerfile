@@ -15,7 +15,11 @@ COPY lexicons ./lexicons
 COPY samples ./samples
 RUN python -m pip install --no-deps . && callqa lexicon check /app/lexicons
 
-# An unprivileged numeric user: no account tools are needed in the image.
+# An unprivileged numeric user: no account tools are needed in the image. The embedded
+# SQLite file, when no CALLQA_DATABASE_URL is given, lives in /data.
+RUN mkdir -p /data && chown 10001:10001 /data
+WORKDIR /data
 USER 10001:10001
+EXPOSE 8000
 ENTRYPOINT ["callqa"]
-CMD ["score", "/app/samples/calls.jsonl"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]
