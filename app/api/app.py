@@ -14,6 +14,7 @@ from app.api.routes import router
 from app.lexicon.active import ActiveLexicon
 from app.settings import Settings, get_settings
 from app.store.db import make_engine, make_sessionmaker, migrate
+from app.store.writer import BatchWriter
 
 log = logging.getLogger("callqa")
 
@@ -26,9 +27,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         migrate(engine)
         app.state.sessions = make_sessionmaker(engine)
+        app.state.writer = BatchWriter(app.state.sessions)  # group commit for POST /v1/calls
         app.state.lexicon = ActiveLexicon(settings.lexicon_dir, settings.scoring())
         log.info("lexicon %s, database %s", app.state.lexicon.current.version, engine.url.render_as_string(hide_password=True))
         yield
+        app.state.writer.close()
         engine.dispose()
 
     app = FastAPI(title="callqa", version="0.1.0", lifespan=lifespan,

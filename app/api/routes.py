@@ -50,8 +50,7 @@ def _score_job(app, body: bytes, keep: bool) -> tuple[int, bytes]:
     result = score_call(call, app.state.lexicon.current, app.state.scoring)
     status = 200
     if keep:
-        with app.state.sessions() as session:
-            status = 201 if store.save_call(session=session, call=call, result=result) else 200
+        status = 201 if app.state.writer.save(call, result) else 200
     record_result(result, stored=keep)
     return status, _to_json(result, exclude_none=True)
 

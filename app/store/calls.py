@@ -37,15 +37,32 @@ def _upsert(dialect_name: str):
     return stmt
 
 
+def call_values(call: Call, result: CallResult, received_at: datetime) -> dict:
+    """The `calls` row of a scored call (documents as pydantic's UTF-8 JSON text)."""
+    return {"call_id": call.call_id, "agent_id": call.agent_id, "team_id": call.team_id,
+            "started_at": call.started_at, "direction": call.direction, "score": result.score,
+            "passed": result.passed, "lexicon_version": result.lexicon_version, "received_at": received_at,
+            "transcript": call.model_dump_json(exclude_none=True),
+            "result": result.model_dump_json(exclude_none=True)}
+
+
+def child_rows(call: Call, result: CallResult) -> tuple[list[dict], list[dict]]:
+    """The `rule_results` and `hits` rows of a scored call."""
+    common = {"call_id": call.call_id, "agent_id": call.agent_id, "team_id": call.team_id,
+              "started_at": call.started_at}
+    rules = [{**common, "rule_id": r.rule_id, "status": r.status, "deduction": r.deduction, "hit_count": len(r.hits)}
+             for r in result.rules]
+    hits = [{**common, "rule_id": r.rule_id, "phrase": h.phrase, "matched": h.matched, "method": h.method,
+             "utterance_index": h.utterance_index}
+            for r in result.rules for h in r.hits]
+    return rules, hits
+
+
 def save_call(*, session: Session, call: Call, result: CallResult, received_at: datetime | None = None) -> bool:
     """Store a call with its result, replacing an earlier one of the same call_id, in one
-    transaction. True when the call is new."""
-    received_at = received_at or datetime.now(timezone.utc)
-    values = {"call_id": call.call_id, "agent_id": call.agent_id, "team_id": call.team_id,
-              "started_at": call.started_at, "direction": call.direction, "score": result.score,
-              "passed": result.passed, "lexicon_version": result.lexicon_version, "received_at": received_at,
-              "transcript": call.model_dump_json(exclude_none=True),
-              "result": result.model_dump_json(exclude_none=True)}
+    transaction. True when the call is new. (A service under load uses
+    app.store.writer.BatchWriter, which writes many calls per transaction the same way.)"""
+    values = call_values(call, result, received_at or datetime.now(timezone.utc))
     dialect_name = session.get_bind().dialect.name
     with session.begin():
         if dialect_name == "postgresql":
@@ -57,18 +74,11 @@ def save_call(*, session: Session, call: Call, result: CallResult, received_at: 
         if not created:  # replace the earlier verdicts and hits wholesale
             session.execute(delete(RuleResultRow).where(RuleResultRow.call_id == call.call_id))
             session.execute(delete(HitRow).where(HitRow.call_id == call.call_id))
-        common = {"call_id": call.call_id, "agent_id": call.agent_id, "team_id": call.team_id,
-                  "started_at": call.started_at}
+        rules, hits = child_rows(call, result)
         # Core inserts on the session's connection: one multi-row INSERT each, without the
         # ORM's per-object bookkeeping.
         conn = session.connection()
-        conn.execute(_RULES_INSERT, [
-            {**common, "rule_id": r.rule_id, "status": r.status, "deduction": r.deduction, "hit_count": len(r.hits)}
-            for r in result.rules
-        ])
-        hits = [{**common, "rule_id": r.rule_id, "phrase": h.phrase, "matched": h.matched, "method": h.method,
-                 "utterance_index": h.utterance_index}
-                for r in result.rules for h in r.hits]
+        conn.execute(_RULES_INSERT, rules)
         if hits:
             conn.execute(_HITS_INSERT, hits)
     return bool(created)
