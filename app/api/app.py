@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 
 from app.api import errors
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         migrate(engine)
         app.state.sessions = make_sessionmaker(engine)
         app.state.writer = BatchWriter(app.state.sessions)  # group commit for POST /v1/calls
+        app.state.cpu = anyio.CapacityLimiter(1)  # one scoring thread per worker process
         app.state.lexicon = ActiveLexicon(settings.lexicon_dir, settings.scoring())
         log.info("lexicon %s, database %s", app.state.lexicon.current.version, engine.url.render_as_string(hide_password=True))
         yield

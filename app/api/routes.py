@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+import asyncio
+from functools import partial
+
+from anyio.to_thread import run_sync
 from fastapi import APIRouter, HTTPException, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy import text
@@ -38,6 +41,10 @@ CALL_BODY = {"requestBody": {"required": True, "content": {"application/json": {
 _to_json = CallResult.__pydantic_serializer__.to_json
 
 
+async def run_in_threadpool(fn, *args, limiter=None):
+    return await run_sync(partial(fn, *args), limiter=limiter)
+
+
 def _parse(body: bytes) -> Call:
     try:
         return Call.model_validate_json(body)
@@ -45,28 +52,35 @@ def _parse(body: bytes) -> Call:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
 
 
-def _score_job(app, body: bytes, keep: bool) -> tuple[int, bytes]:
+def _score_job(app, body: bytes) -> tuple[CallResult, Call, bytes]:
     call = _parse(body)
     result = score_call(call, app.state.lexicon.current, app.state.scoring)
-    status = 200
-    if keep:
-        status = 201 if app.state.writer.save(call, result) else 200
-    record_result(result, stored=keep)
-    return status, _to_json(result, exclude_none=True)
+    return result, call, _to_json(result, exclude_none=True)
+
+
+async def _score(request: Request) -> tuple[CallResult, Call, bytes]:
+    """Parse and score on the worker's one scoring thread: scoring is CPU-bound, and more
+    threads would only take turns at the GIL (each numpy call then waits to get it back)."""
+    body = await request.body()
+    return await run_in_threadpool(_score_job, request.app, body, limiter=request.app.state.cpu)
 
 
 @router.post("/v1/calls", response_model=CallResult, status_code=201, dependencies=[require("ingest")],
              responses={200: {"description": "a call with this call_id was stored before; it is replaced and rescored"}},
              openapi_extra=CALL_BODY, summary="Score and store one finished call")
 async def post_call(request: Request) -> Response:
-    status, payload = await run_in_threadpool(_score_job, request.app, await request.body(), True)
-    return Response(payload, status_code=status, media_type="application/json")
+    result, call, payload = await _score(request)
+    # The writer commits waiting calls together; the answer goes out once this one is stored.
+    created = await asyncio.wrap_future(request.app.state.writer.submit(call, result))
+    record_result(result, stored=True)
+    return Response(payload, status_code=201 if created else 200, media_type="application/json")
 
 
 @router.post("/v1/score", response_model=CallResult, dependencies=[require("ingest")], openapi_extra=CALL_BODY,
              summary="Score one call without storing it")
 async def post_score(request: Request) -> Response:
-    _, payload = await run_in_threadpool(_score_job, request.app, await request.body(), False)
+    result, _, payload = await _score(request)
+    record_result(result, stored=False)
     return Response(payload, media_type="application/json")
 
 

@@ -31,11 +31,15 @@ class BatchWriter:
         self._thread = threading.Thread(target=self._run, name="callqa-writer", daemon=True)
         self._thread.start()
 
-    def save(self, call: Call, result: CallResult) -> bool:
-        """Store the call (replacing an earlier one); True when new. Returns once committed."""
+    def submit(self, call: Call, result: CallResult) -> Future:
+        """Queue the call; the future says True (new) or False (replaced) once committed."""
         fut: Future = Future()
         self._queue.put((call, result, datetime.now(timezone.utc), fut))
-        return fut.result()
+        return fut
+
+    def save(self, call: Call, result: CallResult) -> bool:
+        """Store the call (replacing an earlier one); True when new. Returns once committed."""
+        return self.submit(call, result).result()
 
     def close(self) -> None:
         self._queue.put(None)
