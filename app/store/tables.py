@@ -62,7 +62,8 @@ class RuleResultRow(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
-        Index(None, "rule_id", "status", "started_at"),
+        # "calls that failed rule X": an index-only semi-join, no heap reads
+        Index(None, "rule_id", "status", "call_id"),
         Index(None, "agent_id", "rule_id", "status"),
     )
 

@@ -68,13 +68,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('rule_results', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rule_results_agent_id_rule_id_status'), ['agent_id', 'rule_id', 'status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_rule_results_rule_id_status_started_at'), ['rule_id', 'status', 'started_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rule_results_rule_id_status_call_id'), ['rule_id', 'status', 'call_id'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('rule_results', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_rule_results_rule_id_status_started_at'))
+        batch_op.drop_index(batch_op.f('ix_rule_results_rule_id_status_call_id'))
         batch_op.drop_index(batch_op.f('ix_rule_results_agent_id_rule_id_status'))
 
     op.drop_table('rule_results')

@@ -1,0 +1,152 @@
+"""Query benchmark: the store's own queries (the ones behind GET /v1/calls, the agent
+summary and the rule stats) over 1,000,000 generated calls in PostgreSQL, with their plans.
+
+The calls are generated in SQL, not scored: 200 agents in 20 teams over 30 days, eight
+verdict rows per call and about 1.2 hits per call, with violation rates like a real center's.
+Their transcript and result documents are short stand-ins (real ones are ~6 KB each), which
+the queries measured here never read.
+
+    python -m benchmarks.queries [--calls 1000000] [--keep]   # --keep reuses generated data
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import text
+
+from app.store import calls as store
+from app.store.db import make_engine, make_sessionmaker, migrate
+
+PG_URL = os.environ.get("CALLQA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+T0 = datetime(2026, 10, 1, tzinfo=timezone(timedelta(hours=8)))
+RULES = ["closing", "forbidden", "greeting", "hold_limit", "hold_notice", "outbound_confirm", "polite", "profanity"]
+
+GENERATE = """
+INSERT INTO calls (call_id, agent_id, team_id, started_at, direction, score, passed, lexicon_version,
+                   received_at, transcript, result)
+SELECT 'gen-' || lpad(g::text, 8, '0'), 'a-' || (g % 200), 't-' || (g % 200 / 10),
+       :t0 + (g * (2592000.0 / :n)) * interval '1 second',
+       CASE WHEN g % 5 = 0 THEN 'outbound' ELSE 'inbound' END,
+       100 - 5 * (g % 7 = 0)::int - 10 * (g % 9 = 0)::int - 10 * (g % 13 = 0)::int - 100 * (g % 997 = 0)::int,
+       NOT (g % 9 = 0 OR g % 13 = 0 OR g % 997 = 0),
+       'gen', now(), '{"call_id": "gen"}', '{"score": 100}'
+FROM generate_series(1, :n) AS g;
+
+INSERT INTO rule_results (call_id, rule_id, status, deduction, hit_count, agent_id, team_id, started_at)
+SELECT c.call_id, r.rule_id,
+       CASE WHEN (r.rule_id = 'forbidden' AND c.g % 7 = 0) OR (r.rule_id = 'closing' AND c.g % 9 = 0)
+                 OR (r.rule_id = 'greeting' AND c.g % 13 = 0) OR (r.rule_id = 'profanity' AND c.g % 997 = 0)
+            THEN 'failed'
+            WHEN r.rule_id = 'outbound_confirm' AND c.g % 5 <> 0 THEN 'not_applicable'
+            WHEN r.rule_id LIKE 'hold%' AND c.g % 3 <> 0 THEN 'not_applicable'
+            ELSE 'passed' END,
+       0, CASE WHEN r.rule_id IN ('forbidden', 'greeting') THEN 1 ELSE 0 END, c.agent_id, c.team_id, c.started_at
+FROM (SELECT call_id, agent_id, team_id, started_at, substr(call_id, 5)::int AS g FROM calls) c
+CROSS JOIN unnest(CAST(:rules AS text[])) AS r(rule_id);
+
+INSERT INTO hits (call_id, rule_id, phrase, matched, method, utterance_index, agent_id, team_id, started_at)
+SELECT call_id, 'forbidden', (ARRAY['我不知道', '不行', '这事我们不管', '去找*部门', '改天通知你'])[1 + g % 5],
+       '…', 'exact', 3, agent_id, team_id, started_at
+FROM (SELECT call_id, agent_id, team_id, started_at, substr(call_id, 5)::int AS g FROM calls) c WHERE g % 7 = 0
+UNION ALL
+SELECT call_id, 'greeting', '您好', '您好', 'exact', 0, agent_id, team_id, started_at FROM calls;
+"""
+
+
+def generate(engine, n: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS hits, rule_results, calls, alembic_version CASCADE"))
+    migrate(engine)
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        for stmt in GENERATE.split(";\n"):
+            if stmt.strip():
+                conn.execute(text(stmt), {"t0": T0, "n": n, "rules": RULES})
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    print(f"generated {n:,} calls in {time.perf_counter() - t0:.0f} s")
+
+
+def timed(fn, runs: int = 5) -> tuple[float, float, object]:
+    times = []
+    out = None
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return min(times), statistics.median(times), out
+
+
+class _Plans:
+    """Records the SQL the store sends, to EXPLAIN it afterwards."""
+
+    def __init__(self, engine):
+        from sqlalchemy import event
+
+        self.statements: list[tuple[str, object]] = []
+        event.listen(engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and not statement.lstrip().upper().startswith("SELECT 1"):
+            self.statements.append((statement, parameters))
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--calls", type=int, default=1_000_000)
+    ap.add_argument("--keep", action="store_true", help="reuse the generated rows of an earlier run")
+    ap.add_argument("--plans", action="store_true", help="print every plan in full")
+    args = ap.parse_args(argv)
+    engine = make_engine(PG_URL)
+    if not args.keep:
+        generate(engine, args.calls)
+    sf = make_sessionmaker(engine)
+    week = (T0 + timedelta(days=7), T0 + timedelta(days=14))
+    cases = {
+        "list, newest first (page 1 + total)": lambda s: store.list_calls(session=s, where=store.CallFilter(), limit=50),
+        "list, one agent, one week": lambda s: store.list_calls(
+            session=s, where=store.CallFilter(agent_id="a-17", since=week[0], until=week[1]), limit=50),
+        "list, failed the forbidden rule": lambda s: store.list_calls(
+            session=s, where=store.CallFilter(passed=False, rule_id="forbidden"), limit=50),
+        "list, hit phrase 这事我们不管, one week": lambda s: store.list_calls(
+            session=s, where=store.CallFilter(phrase="这事我们不管", since=week[0], until=week[1]), limit=50),
+        "list, score <= 85 by score": lambda s: store.list_calls(
+            session=s, where=store.CallFilter(max_score=85), sort="score", descending=False, limit=50),
+        "agent summary, 30 days": lambda s: store.agent_summary(session=s, agent_id="a-17"),
+        "rule stats, one week": lambda s: store.rule_stats(session=s, since=week[0], until=week[1]),
+        "rule stats, one team, 30 days": lambda s: store.rule_stats(session=s, team_id="t-3"),
+        "rule stats, all, 30 days": lambda s: store.rule_stats(session=s),
+    }
+    with engine.connect() as conn:
+        n = conn.execute(text("SELECT count(*) FROM calls")).scalar_one()
+        nr = conn.execute(text("SELECT count(*) FROM rule_results")).scalar_one()
+        nh = conn.execute(text("SELECT count(*) FROM hits")).scalar_one()
+    print(f"query benchmark: {n:,} calls, {nr:,} verdict rows, {nh:,} hits in PostgreSQL; best / median of 5 runs")
+    for name, fn in cases.items():
+        plans = _Plans(engine)
+        with sf() as s:
+            best, med, _ = timed(lambda: fn(s))
+        from sqlalchemy import event
+
+        event.remove(engine, "before_cursor_execute", plans._record)
+        verdict = "ok" if best < 200 else "OVER 200 ms"
+        print(f"  {name:<40} {best:8.1f} ms {med:8.1f} ms   {verdict}")
+        seen = set()
+        with engine.connect() as conn:
+            for statement, params in plans.statements:
+                if statement in seen:
+                    continue
+                seen.add(statement)
+                plan = [r[0] for r in conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, params)]
+                lines = plan if args.plans else [ln for ln in plan if "Scan" in ln or "Execution Time" in ln][:4]
+                for ln in lines:
+                    print(f"      {ln.strip()[:150]}")
+
+
+if __name__ == "__main__":
+    main()
