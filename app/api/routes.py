@@ -12,7 +12,6 @@ from anyio.to_thread import run_sync
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
-from sqlalchemy import text
 
 from app.api import schemas
 from app.api.auth import require
@@ -20,6 +19,7 @@ from app.api.metrics import metrics_response, record_result
 from app.models import Call, CallResult
 from app.score.scorer import score_call
 from app.store import calls as store
+from app.store.db import ping
 
 router = APIRouter()
 
@@ -153,7 +153,7 @@ def reload_lexicons(request: Request) -> schemas.LexiconInfo:
 @router.get("/healthz", response_model=schemas.Health, summary="Is the service up, can it reach its database")
 def healthz(request: Request) -> schemas.Health:
     with _session(request) as session:
-        session.execute(text("SELECT 1"))
+        ping(session=session)
     return schemas.Health(status="ok", database="ok", lexicon_version=_lexicon(request).version)
 
 

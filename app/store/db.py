@@ -32,6 +32,11 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
+def ping(*, session: Session) -> None:
+    """Raise unless the database answers."""
+    session.execute(text("SELECT 1"))
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
