@@ -46,10 +46,10 @@ def migrate(engine: Engine) -> None:
     on PostgreSQL an advisory lock lets one migrate while the others wait, then find nothing to do."""
     import logging
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin list is noise in our log
     from alembic import command
     from alembic.config import Config
 
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin list is noise in our log
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.connect() as conn:
