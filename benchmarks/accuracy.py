@@ -13,7 +13,6 @@ in which the agent broke the rule (a required phrase missing, a forbidden one sa
 from __future__ import annotations
 
 import argparse
-import re
 import time
 from collections import Counter
 

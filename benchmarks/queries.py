@@ -17,7 +17,7 @@ import statistics
 import time
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from app.store import calls as store
 from app.store.db import make_engine, make_sessionmaker, migrate
@@ -86,8 +86,6 @@ class _Plans:
     """Records the SQL the store sends, to EXPLAIN it afterwards."""
 
     def __init__(self, engine):
-        from sqlalchemy import event
-
         self.statements: list[tuple[str, object]] = []
         event.listen(engine, "before_cursor_execute", self._record)
 
@@ -130,9 +128,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, fn in cases.items():
         plans = _Plans(engine)
         with sf() as s:
-            best, med, _ = timed(lambda: fn(s))
-        from sqlalchemy import event
-
+            best, med, _ = timed(lambda fn=fn, s=s: fn(s))
         event.remove(engine, "before_cursor_execute", plans._record)
         verdict = "ok" if best < 200 else "OVER 200 ms"
         print(f"  {name:<40} {best:8.1f} ms {med:8.1f} ms   {verdict}")

@@ -41,7 +41,7 @@ CALL_BODY = {"requestBody": {"required": True, "content": {"application/json": {
 _to_json = CallResult.__pydantic_serializer__.to_json
 
 
-async def run_in_threadpool(fn, *args, limiter=None):
+async def _in_thread(fn, *args, limiter=None):
     return await run_sync(partial(fn, *args), limiter=limiter)
 
 
@@ -62,7 +62,7 @@ async def _score(request: Request) -> tuple[CallResult, Call, bytes]:
     """Parse and score on the worker's one scoring thread: scoring is CPU-bound, and more
     threads would only take turns at the GIL (each numpy call then waits to get it back)."""
     body = await request.body()
-    return await run_in_threadpool(_score_job, request.app, body, limiter=request.app.state.cpu)
+    return await _in_thread(_score_job, request.app, body, limiter=request.app.state.cpu)
 
 
 @router.post("/v1/calls", response_model=CallResult, status_code=201, dependencies=[require("ingest")],

@@ -11,7 +11,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from rapidfuzz import fuzz
 
-from app.lexicon.compiler import WILDCARD, CompiledLexicon, ExceptionPattern, Pattern, Phrase, cut_pattern
+from app.lexicon.compiler import WILDCARD, CompiledLexicon, Pattern, Phrase, cut_pattern
 from app.text.turns import CallText, Turn
 
 # What may follow a blunt answer in its clause and still leave it blunt ("不知道啊。").

@@ -36,14 +36,14 @@ jieba.setLogLevel(logging.WARNING)
 class Segmenter:
     """A jieba tokenizer with the lexicon's terms added, initialised once and shared read-only."""
 
-    def __init__(self, terms: Iterable[str] = ()):
+    def __init__(self):
         # One tokenizer serves compiling (cutting phrases) and matching: jieba's dictionary
-        # takes half a second to load and some 100 MB to hold.
+        # takes half a second to load and some 100 MB to hold. Lexicon terms come later,
+        # through add_terms, once the phrases are known.
         cache = os.path.join(tempfile.gettempdir(), f"callqa-jieba-{os.getuid() if hasattr(os, 'getuid') else 0}.cache")
         self._tok = jieba.Tokenizer()
         self._tok.tmp_dir = None
         self._tok.cache_file = cache
-        self._terms = tuple(dict.fromkeys(t for t in terms if len(t) >= 2))
         self._ready = False
         self._lock = threading.Lock()
 
@@ -54,7 +54,6 @@ class Segmenter:
             if self._ready:
                 return
             self._tok.initialize()
-            self._add(self._terms)
             self._ready = True
 
     def _add(self, terms: Iterable[str]) -> None:

@@ -16,25 +16,26 @@ def lexdir(tmp_path):
     return d
 
 
-def test_broken_files_never_replace_the_lexicon_in_use(lexdir):
+def _refused(lexdir, edit) -> list:
+    """Apply `edit` to the files, reload, and return the problems; the lexicon in use must stay."""
     active = ActiveLexicon(lexdir)
     before = active.current
-    (lexdir / "closing.yaml").write_text("rules:\n  - id: closing\n    kind: nope\n", encoding="utf-8")
+    edit(lexdir / "closing.yaml")
     with pytest.raises(LexiconError) as exc:
         active.reload()
-    assert any(p.rule_id == "closing" and p.field == "kind" for p in exc.value.problems)
     assert active.current is before
+    return exc.value.problems
+
+
+def test_broken_files_never_replace_the_lexicon_in_use(lexdir):
+    problems = _refused(lexdir, lambda p: p.write_text("rules:\n  - id: closing\n    kind: nope\n", encoding="utf-8"))
+    assert any(p.rule_id == "closing" and p.field == "kind" for p in problems)
 
 
 def test_failing_examples_never_replace_the_lexicon_in_use(lexdir):
-    active = ActiveLexicon(lexdir)
-    before = active.current
-    p = lexdir / "closing.yaml"
-    p.write_text(p.read_text(encoding="utf-8").replace("phrases: [再见, 再会]", "phrases: [再会]"), encoding="utf-8")
-    with pytest.raises(LexiconError) as exc:
-        active.reload()
-    assert any(p.rule_id == "closing" and p.field.startswith("examples.hit") for p in exc.value.problems)
-    assert active.current is before
+    problems = _refused(lexdir, lambda p: p.write_text(
+        p.read_text(encoding="utf-8").replace("phrases: [再见, 再会]", "phrases: [再会]"), encoding="utf-8"))
+    assert any(p.rule_id == "closing" and p.field.startswith("examples.hit") for p in problems)
 
 
 def test_a_good_edit_is_taken(lexdir):

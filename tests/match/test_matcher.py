@@ -56,7 +56,7 @@ def _anchor_starts(pattern: Pattern, s: str) -> set[int]:
 
 def test_gapped_matching_agrees_with_brute_force():
     rng = random.Random(11)
-    for trial in range(400):
+    for _ in range(400):
         n_parts = rng.randint(1, 4)
         parts = tuple("".join(rng.choice("ab") for _ in range(rng.randint(1, 2))) for _ in range(n_parts))
         gaps = tuple(rng.randint(0, 3) for _ in range(n_parts - 1))
