@@ -241,7 +241,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"refusing to listen on {args.host} with no API keys: anyone who can reach it could read every call. "
             "Make keys with 'callqa key new --role ...' and put them in CALLQA_API_KEYS, or listen on 127.0.0.1")
     engine = make_engine(settings.database_url)
-    migrate(engine)  # once, before the workers start
+    migrate(engine, settings.zone())  # once, before the workers start
     engine.dispose()
     if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # every worker writes its counts here, so /metrics on any worker shows them all

@@ -6,12 +6,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.lexicon.compiler import default_lexicon_dir
 from app.models import VariableValue, variable_forms
 from app.score.scorer import ScoringConfig
+from app.store.days import zone_named
 
 
 class ApiKey(BaseModel):
@@ -33,8 +36,20 @@ class Settings(BaseSettings):
     variables: dict[str, str | list[str] | VariableValue] = Field(default_factory=dict)
     # The service: an SQLite file by default; postgresql://user@host/db for production.
     database_url: str = "sqlite:///callqa.db"
+    # The center's time zone: what a "day" is in summaries and statistics, and the zone of
+    # call times sent without an offset.
+    timezone: str = Field(default="Asia/Shanghai", description="IANA time zone name of the call center")
     api_keys: list[ApiKey] = Field(default_factory=list)
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, description="largest request body accepted")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        zone_named(name)  # raises ConfigError with what to write instead
+        return name
+
+    def zone(self) -> ZoneInfo:
+        return zone_named(self.timezone)
 
     def scoring(self) -> ScoringConfig:
         return ScoringConfig(

@@ -23,9 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from app.store.db import make_engine
+from app.store.db import drop_everything, make_engine
 from app.store.tables import CallRow
 from benchmarks.speed import speed_call
 
@@ -123,8 +123,7 @@ def bench(db: str, args) -> None:
     else:
         url = PG_URL
         eng = make_engine(url)
-        with eng.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS hits, rule_results, calls, alembic_version CASCADE"))
+        drop_everything(eng)
         eng.dispose()
     port = _free_port()
     env = {**os.environ, "CALLQA_DATABASE_URL": url}

@@ -15,15 +15,19 @@ import argparse
 import os
 import statistics
 import time
-from datetime import datetime, timedelta, timezone
+from functools import partial
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, text
 
 from app.store import calls as store
-from app.store.db import make_engine, make_sessionmaker, migrate
+from app.store import daily
+from app.store.db import drop_everything, make_engine, make_sessionmaker, migrate
 
 PG_URL = os.environ.get("CALLQA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-T0 = datetime(2026, 10, 1, tzinfo=timezone(timedelta(hours=8)))
+ZONE = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2026, 10, 1, tzinfo=ZONE)
 RULES = ["closing", "forbidden", "greeting", "hold_limit", "hold_notice", "outbound_confirm", "polite", "profanity"]
 
 GENERATE = """
@@ -37,7 +41,7 @@ SELECT 'gen-' || lpad(g::text, 8, '0'), 'a-' || (g % 200), 't-' || (g % 200 / 10
        'gen', now(), '{"call_id": "gen"}', '{"score": 100}'
 FROM generate_series(1, :n) AS g;
 
-INSERT INTO rule_results (call_id, rule_id, status, deduction, hit_count, agent_id, team_id, started_at)
+INSERT INTO rule_results (call_id, rule_id, status, deduction, hit_count, agent_id, team_id, started_at, call_passed)
 SELECT c.call_id, r.rule_id,
        CASE WHEN (r.rule_id = 'forbidden' AND c.g % 7 = 0) OR (r.rule_id = 'closing' AND c.g % 9 = 0)
                  OR (r.rule_id = 'greeting' AND c.g % 13 = 0) OR (r.rule_id = 'profanity' AND c.g % 997 = 0)
@@ -45,8 +49,9 @@ SELECT c.call_id, r.rule_id,
             WHEN r.rule_id = 'outbound_confirm' AND c.g % 5 <> 0 THEN 'not_applicable'
             WHEN r.rule_id LIKE 'hold%' AND c.g % 3 <> 0 THEN 'not_applicable'
             ELSE 'passed' END,
-       0, CASE WHEN r.rule_id IN ('forbidden', 'greeting') THEN 1 ELSE 0 END, c.agent_id, c.team_id, c.started_at
-FROM (SELECT call_id, agent_id, team_id, started_at, substr(call_id, 5)::int AS g FROM calls) c
+       0, CASE WHEN r.rule_id IN ('forbidden', 'greeting') THEN 1 ELSE 0 END, c.agent_id, c.team_id, c.started_at,
+       c.passed
+FROM (SELECT call_id, agent_id, team_id, started_at, passed, substr(call_id, 5)::int AS g FROM calls) c
 CROSS JOIN unnest(CAST(:rules AS text[])) AS r(rule_id);
 
 INSERT INTO hits (call_id, rule_id, phrase, matched, method, utterance_index, agent_id, team_id, started_at)
@@ -59,17 +64,20 @@ SELECT call_id, 'greeting', '您好', '您好', 'exact', 0, agent_id, team_id, s
 
 
 def generate(engine, n: int) -> None:
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS hits, rule_results, calls, alembic_version CASCADE"))
+    drop_everything(engine)
     migrate(engine)
     t0 = time.perf_counter()
     with engine.begin() as conn:
         for stmt in GENERATE.split(";\n"):
             if stmt.strip():
                 conn.execute(text(stmt), {"t0": T0, "n": n, "rules": RULES})
+    t1 = time.perf_counter()
+    with make_sessionmaker(engine)() as session, session.begin():
+        daily.rebuild(session, ZONE)  # the rollups the service keeps as it stores calls
+    t2 = time.perf_counter()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
-    print(f"generated {n:,} calls in {time.perf_counter() - t0:.0f} s")
+    print(f"generated {n:,} calls in {t1 - t0:.0f} s; counted the daily rollups in {t2 - t1:.0f} s")
 
 
 def timed(fn, runs: int = 5) -> tuple[float, float, object]:
@@ -105,18 +113,22 @@ def main(argv: list[str] | None = None) -> None:
         generate(engine, args.calls)
     sf = make_sessionmaker(engine)
     week = (T0 + timedelta(days=7), T0 + timedelta(days=14))
+    days = (week[0].date(), week[1].date())
+    lst = partial(store.list_calls, zone=ZONE, limit=50)
     cases = {
-        "list, newest first (page 1 + total)": lambda s: store.list_calls(session=s, where=store.CallFilter(), limit=50),
-        "list, one agent, one week": lambda s: store.list_calls(
-            session=s, where=store.CallFilter(agent_id="a-17", since=week[0], until=week[1]), limit=50),
-        "list, failed the forbidden rule": lambda s: store.list_calls(
-            session=s, where=store.CallFilter(passed=False, rule_id="forbidden"), limit=50),
-        "list, hit phrase 这事我们不管, one week": lambda s: store.list_calls(
-            session=s, where=store.CallFilter(phrase="这事我们不管", since=week[0], until=week[1]), limit=50),
-        "list, score <= 85 by score": lambda s: store.list_calls(
-            session=s, where=store.CallFilter(max_score=85), sort="score", descending=False, limit=50),
+        "list, newest first (page 1 + total)": lambda s: lst(session=s, where=store.CallFilter()),
+        "list, one agent, one week": lambda s: lst(
+            session=s, where=store.CallFilter(agent_id="a-17", since=week[0], until=week[1])),
+        "list, failed calls of one team, one week": lambda s: lst(
+            session=s, where=store.CallFilter(team_id="t-3", passed=False, since=week[0], until=week[1])),
+        "list, failed the forbidden rule": lambda s: lst(
+            session=s, where=store.CallFilter(passed=False, rule_id="forbidden")),
+        "list, hit phrase 这事我们不管, one week": lambda s: lst(
+            session=s, where=store.CallFilter(phrase="这事我们不管", since=week[0], until=week[1])),
+        "list, score <= 85 by score": lambda s: lst(
+            session=s, where=store.CallFilter(max_score=85), sort="score", descending=False),
         "agent summary, 30 days": lambda s: store.agent_summary(session=s, agent_id="a-17"),
-        "rule stats, one week": lambda s: store.rule_stats(session=s, since=week[0], until=week[1]),
+        "rule stats, one week": lambda s: store.rule_stats(session=s, since=days[0], until=days[1]),
         "rule stats, one team, 30 days": lambda s: store.rule_stats(session=s, team_id="t-3"),
         "rule stats, all, 30 days": lambda s: store.rule_stats(session=s),
     }

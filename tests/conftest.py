@@ -45,9 +45,7 @@ def _pg_reachable(url: str) -> str | None:
 def engine(request, tmp_path):
     """A migrated, empty database: an SQLite file, or the `test` database of a real
     PostgreSQL (its tables dropped first, so each test starts clean)."""
-    from sqlalchemy import text
-
-    from app.store.db import make_engine, migrate
+    from app.store.db import drop_everything, make_engine, migrate
 
     if request.param == "sqlite":
         eng = make_engine(f"sqlite:///{tmp_path / 'callqa.db'}")
@@ -56,8 +54,7 @@ def engine(request, tmp_path):
         if reason:
             pytest.skip(reason)
         eng = make_engine(PG_URL)
-        with eng.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS hits, rule_results, calls, alembic_version CASCADE"))
+        drop_everything(eng)
     migrate(eng)
     yield eng
     eng.dispose()

@@ -26,9 +26,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         engine = make_engine(settings.database_url)
-        migrate(engine)
+        migrate(engine, settings.zone())
         app.state.sessions = make_sessionmaker(engine)
-        app.state.writer = BatchWriter(app.state.sessions)  # group commit for POST /v1/calls
+        app.state.writer = BatchWriter(app.state.sessions, settings.zone())  # group commit for POST /v1/calls
         app.state.cpu = anyio.CapacityLimiter(1)  # one scoring thread per worker process
         app.state.lexicon = ActiveLexicon(settings.lexicon_dir, settings.scoring())
         log.info("lexicon %s, database %s", app.state.lexicon.current.version, engine.url.render_as_string(hide_password=True))
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "query scored calls, agents and rules.")
     app.state.settings = settings
     app.state.scoring = settings.scoring()
+    app.state.zone = settings.zone()
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Timing)

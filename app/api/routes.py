@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 import asyncio
@@ -20,8 +20,12 @@ from app.models import Call, CallResult
 from app.score.scorer import score_call
 from app.store import calls as store
 from app.store.db import ping
+from app.store.days import to_utc
 
 router = APIRouter()
+# Summaries and statistics count whole days of the center's time zone (CALLQA_TIMEZONE).
+FIRST_DAY = "first day counted (YYYY-MM-DD, the center's time zone)"
+END_DAY = "the day after the last day counted: since=2026-10-05&until=2026-10-12 is one week"
 
 
 def _lexicon(request: Request):
@@ -95,10 +99,11 @@ def list_calls(request: Request,
                phrase: str | None = Query(None, description="calls with a hit on this lexicon phrase"),
                sort: Literal["started_at", "score"] = "started_at", order: Literal["desc", "asc"] = "desc",
                limit: int = Query(50, ge=1, le=500), cursor: str | None = None) -> schemas.CallPage:
-    where = store.CallFilter(agent_id=agent_id, team_id=team_id, since=since, until=until, min_score=min_score,
-                             max_score=max_score, passed=passed, rule_id=rule_id, phrase=phrase)
+    zone = request.app.state.zone  # a time without an offset is the center's local time
+    where = store.CallFilter(agent_id=agent_id, team_id=team_id, since=to_utc(since, zone), until=to_utc(until, zone),
+                             min_score=min_score, max_score=max_score, passed=passed, rule_id=rule_id, phrase=phrase)
     with _session(request) as session:
-        items, total, nxt = store.list_calls(session=session, where=where, sort=sort, descending=order == "desc",
+        items, total, nxt = store.list_calls(session=session, where=where, zone=zone, sort=sort, descending=order == "desc",
                                              limit=limit, cursor=cursor)
     return schemas.CallPage(items=items, total=total, next_cursor=nxt)
 
@@ -115,15 +120,16 @@ def get_call(call_id: str, request: Request) -> schemas.CallDetail:
 
 @router.get("/v1/agents/{agent_id}/summary", response_model=schemas.AgentSummary, dependencies=[require("read")],
             summary="One agent: calls, average score, pass rate, violations per rule, trend per day")
-def agent_summary(agent_id: str, request: Request, since: datetime | None = None,
-                  until: datetime | None = None) -> schemas.AgentSummary:
+def agent_summary(agent_id: str, request: Request, since: date | None = Query(None, description=FIRST_DAY),
+                  until: date | None = Query(None, description=END_DAY)) -> schemas.AgentSummary:
     with _session(request) as session:
         return schemas.AgentSummary(**store.agent_summary(session=session, agent_id=agent_id, since=since, until=until))
 
 
 @router.get("/v1/stats/rules", response_model=list[schemas.RuleStat], dependencies=[require("read")],
             summary="Per rule: violation rate, hits and the phrases hit most")
-def rule_stats(request: Request, since: datetime | None = None, until: datetime | None = None,
+def rule_stats(request: Request, since: date | None = Query(None, description=FIRST_DAY),
+               until: date | None = Query(None, description=END_DAY),
                team_id: str | None = None, agent_id: str | None = None) -> list[schemas.RuleStat]:
     with _session(request) as session:
         return [schemas.RuleStat(**r) for r in

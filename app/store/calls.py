@@ -5,83 +5,104 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
-from functools import lru_cache
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, delete, exists, func, literal_column, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, and_, delete, exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from app.errors import InputError
 from app.models import Call, CallResult
-from app.store.tables import CallRow, HitRow, RuleResultRow
+from app.store.daily import Deltas
+from app.store.days import UNDATED, day_start, local_day, to_utc
+from app.store.tables import CallRow, DailyCallsRow, DailyPhrasesRow, DailyRulesRow, HitRow, RuleResultRow
 
 
+_CALLS_INSERT = CallRow.__table__.insert()
 _RULES_INSERT = RuleResultRow.__table__.insert()
 _HITS_INSERT = HitRow.__table__.insert()
-_CALL_COLUMNS = ("agent_id", "team_id", "started_at", "direction", "score", "passed", "lexicon_version",
-                 "received_at", "transcript", "result")
+_LOCK_IDS = text("SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) "
+                 "FROM unnest(CAST(:ids AS text[])) WITH ORDINALITY AS t(id, n) ORDER BY n")
+_REPLACED = (CallRow.call_id, CallRow.agent_id, CallRow.team_id, CallRow.started_at, CallRow.score, CallRow.passed,
+             CallRow.result)
 
 
-@lru_cache(maxsize=4)
-def _upsert(dialect_name: str):
-    """INSERT ... ON CONFLICT (call_id) DO UPDATE, built once per dialect. On PostgreSQL it
-    also says whether the row is new (xmax = 0 for a row this statement inserted)."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    stmt = dialect.insert(CallRow)
-    stmt = stmt.on_conflict_do_update(index_elements=[CallRow.call_id],
-                                      set_={k: stmt.excluded[k] for k in _CALL_COLUMNS})
-    if dialect_name == "postgresql":
-        stmt = stmt.returning(literal_column("xmax = 0").label("inserted"))
-    return stmt
-
-
-def call_values(call: Call, result: CallResult, received_at: datetime) -> dict:
+def call_values(call: Call, result: CallResult, received_at: datetime, zone: ZoneInfo) -> dict:
     """The `calls` row of a scored call (documents as pydantic's UTF-8 JSON text)."""
     return {"call_id": call.call_id, "agent_id": call.agent_id, "team_id": call.team_id,
-            "started_at": call.started_at, "direction": call.direction, "score": result.score,
+            "started_at": to_utc(call.started_at, zone), "direction": call.direction, "score": result.score,
             "passed": result.passed, "lexicon_version": result.lexicon_version, "received_at": received_at,
             "transcript": call.model_dump_json(exclude_none=True),
             "result": result.model_dump_json(exclude_none=True)}
 
 
-def child_rows(call: Call, result: CallResult) -> tuple[list[dict], list[dict]]:
+def child_rows(call: Call, result: CallResult, zone: ZoneInfo) -> tuple[list[dict], list[dict]]:
     """The `rule_results` and `hits` rows of a scored call."""
     common = {"call_id": call.call_id, "agent_id": call.agent_id, "team_id": call.team_id,
-              "started_at": call.started_at}
-    rules = [{**common, "rule_id": r.rule_id, "status": r.status, "deduction": r.deduction, "hit_count": len(r.hits)}
-             for r in result.rules]
+              "started_at": to_utc(call.started_at, zone)}
+    rules = [{**common, "rule_id": r.rule_id, "status": r.status, "deduction": r.deduction, "hit_count": len(r.hits),
+              "call_passed": result.passed} for r in result.rules]
     hits = [{**common, "rule_id": r.rule_id, "phrase": h.phrase, "matched": h.matched, "method": h.method,
              "utterance_index": h.utterance_index}
             for r in result.rules for h in r.hits]
     return rules, hits
 
 
-def save_call(*, session: Session, call: Call, result: CallResult, received_at: datetime | None = None) -> bool:
-    """Store a call with its result, replacing an earlier one of the same call_id, in one
-    transaction. True when the call is new. (A service under load uses
-    app.store.writer.BatchWriter, which writes many calls per transaction the same way.)"""
-    values = call_values(call, result, received_at or datetime.now(timezone.utc))
-    dialect_name = session.get_bind().dialect.name
+def store_calls(*, session: Session, batch: list[tuple[Call, CallResult, datetime]], zone: ZoneInfo) -> list[bool]:
+    """Store distinct calls with their results, inside the caller's transaction, replacing
+    earlier calls of the same call_id; for each, whether it is new.
+
+    A replaced call is deleted (its verdicts and hits go with it) and its counts subtracted
+    from the daily rollups, then the new one is inserted and counted. Calls are written in
+    call_id order, so two writers' transactions take their locks in the same order."""
+    order = sorted(range(len(batch)), key=lambda i: batch[i][0].call_id)
+    ids = [batch[i][0].call_id for i in order]
+    if session.get_bind().dialect.name == "postgresql":
+        # Row locks cannot cover a call_id no transaction has stored yet: two workers given
+        # the same new call would both insert it. A per-call_id lock until commit makes the
+        # second wait, then find and replace the first one's row.
+        session.execute(_LOCK_IDS, {"ids": ids})
+    deltas = Deltas(zone)
+    replaced = set()
+    for old in session.execute(delete(CallRow).where(CallRow.call_id.in_(ids)).returning(*_REPLACED)):
+        replaced.add(old.call_id)
+        verdicts = json.loads(old.result)["rules"]
+        deltas.add_call(-1, agent_id=old.agent_id, team_id=old.team_id, started_at=old.started_at, score=old.score,
+                        passed=old.passed,
+                        rules=[(r["rule_id"], r["status"], len(r.get("hits", ()))) for r in verdicts],
+                        hits=[(r["rule_id"], h["phrase"]) for r in verdicts for h in r.get("hits", ())])
+    calls, rules, hits = [], [], []
+    for i in order:
+        call, result, received_at = batch[i]
+        values = call_values(call, result, received_at, zone)
+        rr, hh = child_rows(call, result, zone)
+        calls.append(values)
+        rules += rr
+        hits += hh
+        deltas.add_call(1, agent_id=call.agent_id, team_id=call.team_id, started_at=values["started_at"],
+                        score=result.score, passed=result.passed,
+                        rules=[(r.rule_id, r.status, len(r.hits)) for r in result.rules],
+                        hits=[(r.rule_id, h.phrase) for r in result.rules for h in r.hits])
+    # Core inserts on the session's connection: one multi-row INSERT per table, without the
+    # ORM's per-object bookkeeping.
+    conn = session.connection()
+    conn.execute(_CALLS_INSERT, calls)
+    conn.execute(_RULES_INSERT, rules)
+    if hits:
+        conn.execute(_HITS_INSERT, hits)
+    deltas.write(session)
+    return [call.call_id not in replaced for call, _, _ in batch]
+
+
+def save_call(*, session: Session, call: Call, result: CallResult, zone: ZoneInfo,
+              received_at: datetime | None = None) -> bool:
+    """Store one call with its result in one transaction; True when the call is new. (A
+    service under load uses app.store.writer.BatchWriter, which writes many calls per
+    transaction the same way.)"""
     with session.begin():
-        if dialect_name == "postgresql":
-            # The upsert locks the row; concurrent sends of one call_id queue behind it.
-            created = session.execute(_upsert(dialect_name), values).scalar_one()
-        else:
-            created = session.execute(select(CallRow.call_id).where(CallRow.call_id == call.call_id)).first() is None
-            session.execute(_upsert(dialect_name), values)
-        if not created:  # replace the earlier verdicts and hits wholesale
-            session.execute(delete(RuleResultRow).where(RuleResultRow.call_id == call.call_id))
-            session.execute(delete(HitRow).where(HitRow.call_id == call.call_id))
-        rules, hits = child_rows(call, result)
-        # Core inserts on the session's connection: one multi-row INSERT each, without the
-        # ORM's per-object bookkeeping.
-        conn = session.connection()
-        conn.execute(_RULES_INSERT, rules)
-        if hits:
-            conn.execute(_HITS_INSERT, hits)
-    return bool(created)
+        return store_calls(session=session, batch=[(call, result, received_at or datetime.now(timezone.utc))],
+                           zone=zone)[0]
 
 
 def get_call(*, session: Session, call_id: str) -> tuple[dict, dict] | None:
@@ -133,6 +154,35 @@ def _where(f: CallFilter) -> list:
     return conds
 
 
+def _count(session: Session, f: CallFilter, conds: list, zone: ZoneInfo) -> int:
+    """How many calls match, read from the smallest place that knows exactly: the daily
+    rollups when the filter is whole days by agent, team and pass/fail; the verdict rows
+    (which repeat the call's agent, team, time and verdict) when it asks for a failed rule;
+    the calls themselves otherwise."""
+    plain = f.min_score is None and f.max_score is None and f.phrase is None and f.agent_id != "" and f.team_id != ""
+    if plain and f.rule_id is None and all(t is None or t == day_start(local_day(t, zone), zone) for t in (f.since, f.until)):
+        d = DailyCallsRow
+        rconds = [c for c in (d.agent_id == f.agent_id if f.agent_id is not None else None,
+                              d.team_id == f.team_id if f.team_id is not None else None) if c is not None]
+        if f.since is not None or f.until is not None:
+            rconds.append(d.day > UNDATED)  # a call without started_at is outside every range
+            rconds += _day_range(d, f.since and local_day(f.since, zone), f.until and local_day(f.until, zone))
+        n = {None: d.calls, True: d.passed, False: d.calls - d.passed}[f.passed]
+        return session.execute(select(func.coalesce(func.sum(n), 0)).where(*rconds)).scalar_one()
+    if plain and f.rule_id is not None:
+        r = RuleResultRow
+        rconds = [r.rule_id == f.rule_id, r.status == "failed"]
+        for col, value in ((r.call_passed, f.passed), (r.agent_id, f.agent_id), (r.team_id, f.team_id)):
+            if value is not None:
+                rconds.append(col == value)
+        if f.since is not None:
+            rconds.append(r.started_at >= f.since)
+        if f.until is not None:
+            rconds.append(r.started_at < f.until)
+        return session.execute(select(func.count()).select_from(r).where(*rconds)).scalar_one()
+    return session.execute(select(func.count()).select_from(CallRow).where(*conds)).scalar_one()
+
+
 def _encode_cursor(key, call_id: str) -> str:
     raw = json.dumps([key.isoformat() if isinstance(key, datetime) else key, call_id], ensure_ascii=False)
     return base64.urlsafe_b64encode(raw.encode()).decode()
@@ -148,13 +198,14 @@ def _decode_cursor(cursor: str, sort: str):
         raise InputError("cursor is not one this service gave out; start again without it") from exc
 
 
-def list_calls(*, session: Session, where: CallFilter, sort: str = "started_at", descending: bool = True,
-               limit: int = 50, cursor: str | None = None) -> tuple[list[dict], int, str | None]:
+def list_calls(*, session: Session, where: CallFilter, zone: ZoneInfo, sort: str = "started_at",
+               descending: bool = True, limit: int = 50,
+               cursor: str | None = None) -> tuple[list[dict], int, str | None]:
     """(summaries of one page of calls, total matching, cursor of the next page or None).
     Pages are keyed on (sort column, call_id), so a page is as fast deep down as at the top."""
     column = SORTS[sort]
     conds = _where(where)
-    total = session.execute(select(func.count()).select_from(CallRow).where(*conds)).scalar_one()
+    total = _count(session, where, conds, zone)
     stmt: Select = select(CallRow.call_id, CallRow.agent_id, CallRow.team_id, CallRow.started_at, CallRow.score,
                           CallRow.passed, CallRow.lexicon_version, column.label("sort_key")).where(*conds)
     if cursor:
@@ -177,69 +228,67 @@ def list_calls(*, session: Session, where: CallFilter, sort: str = "started_at",
     return items, total, nxt
 
 
-def _day(column, session: Session):
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.date_trunc("day", column), "YYYY-MM-DD")
-    return func.strftime("%Y-%m-%d", column)
-
-
-def agent_summary(*, session: Session, agent_id: str, since: datetime | None = None,
-                  until: datetime | None = None) -> dict:
-    """Calls, average score, pass rate, violations per rule and a per-day trend of one agent."""
-    conds = _where(CallFilter(agent_id=agent_id, since=since, until=until))
-    calls, avg, passed = session.execute(
-        select(func.count(), func.avg(CallRow.score), func.sum(case((CallRow.passed, 1), else_=0))).where(*conds)
-    ).one()
-    rconds = [RuleResultRow.agent_id == agent_id, RuleResultRow.status == "failed"]
+def _day_range(table, since: date | None, until: date | None) -> list:
+    conds = []
     if since is not None:
-        rconds.append(RuleResultRow.started_at >= since)
+        conds.append(table.day >= since)
     if until is not None:
-        rconds.append(RuleResultRow.started_at < until)
-    violations = dict(session.execute(
-        select(RuleResultRow.rule_id, func.count()).where(*rconds).group_by(RuleResultRow.rule_id)
-    ).all())
-    day = _day(CallRow.started_at, session)
-    trend = [{"day": d, "calls": n, "average_score": round(a, 2), "pass_rate": round(p / n, 4)}
-             for d, n, a, p in session.execute(
-                 select(day, func.count(), func.avg(CallRow.score), func.sum(case((CallRow.passed, 1), else_=0)))
-                 .where(*conds, CallRow.started_at.is_not(None)).group_by(day).order_by(day)).all()]
-    return {"agent_id": agent_id, "calls": calls, "average_score": round(avg, 2) if avg is not None else None,
+        conds.append(table.day < until)
+    return conds
+
+
+def agent_summary(*, session: Session, agent_id: str, since: date | None = None, until: date | None = None) -> dict:
+    """Calls, average score, pass rate, violations per rule and a per-day trend of one agent,
+    over the days since <= day < until (the center's days), from the daily rollups."""
+    conds = [DailyCallsRow.agent_id == agent_id, *_day_range(DailyCallsRow, since, until)]
+    trend, calls, passed, score_sum = [], 0, 0, 0.0
+    for day, n, p, total in session.execute(
+        select(DailyCallsRow.day, func.sum(DailyCallsRow.calls), func.sum(DailyCallsRow.passed),
+               func.sum(DailyCallsRow.score_sum)).where(*conds).group_by(DailyCallsRow.day).order_by(DailyCallsRow.day)
+    ).all():
+        if not n:
+            continue  # every call of that day was since replaced by one on another day
+        calls, passed, score_sum = calls + n, passed + p, score_sum + total
+        if day != UNDATED:
+            trend.append({"day": day.isoformat(), "calls": n, "average_score": round(total / n, 2),
+                          "pass_rate": round(p / n, 4)})
+    violations = {rule_id: n for rule_id, n in session.execute(
+        select(DailyRulesRow.rule_id, func.sum(DailyRulesRow.failed))
+        .where(DailyRulesRow.agent_id == agent_id, *_day_range(DailyRulesRow, since, until))
+        .group_by(DailyRulesRow.rule_id).order_by(DailyRulesRow.rule_id)
+    ).all() if n}
+    return {"agent_id": agent_id, "calls": calls, "average_score": round(score_sum / calls, 2) if calls else None,
             "pass_rate": round(passed / calls, 4) if calls else None, "violations": violations, "trend": trend}
 
 
-def rule_stats(*, session: Session, since: datetime | None = None, until: datetime | None = None,
+def rule_stats(*, session: Session, since: date | None = None, until: date | None = None,
                team_id: str | None = None, agent_id: str | None = None, top: int = 5) -> list[dict]:
-    """Per rule: how often it was broken among the calls it applied to, its hits, and the
-    phrases hit most."""
-    conds = []
-    hconds = []
-    for col, hcol, value in ((RuleResultRow.team_id, HitRow.team_id, team_id),
-                             (RuleResultRow.agent_id, HitRow.agent_id, agent_id)):
-        if value is not None:
-            conds.append(col == value)
-            hconds.append(hcol == value)
-    if since is not None:
-        conds.append(RuleResultRow.started_at >= since)
-        hconds.append(HitRow.started_at >= since)
-    if until is not None:
-        conds.append(RuleResultRow.started_at < until)
-        hconds.append(HitRow.started_at < until)
+    """Per rule, over the days since <= day < until: how often it was broken among the calls
+    it applied to, its hits, and the phrases hit most. Read from the daily rollups."""
+    def where(table) -> list:
+        conds = _day_range(table, since, until)
+        if team_id is not None:
+            conds.append(table.team_id == team_id)
+        if agent_id is not None:
+            conds.append(table.agent_id == agent_id)
+        return conds
+
     rows = session.execute(
-        select(RuleResultRow.rule_id,
-               func.sum(case((RuleResultRow.status != "not_applicable", 1), else_=0)),
-               func.sum(case((RuleResultRow.status == "failed", 1), else_=0)),
-               func.sum(RuleResultRow.hit_count))
-        .where(*conds).group_by(RuleResultRow.rule_id).order_by(RuleResultRow.rule_id)
+        select(DailyRulesRow.rule_id, func.sum(DailyRulesRow.calls), func.sum(DailyRulesRow.applicable),
+               func.sum(DailyRulesRow.failed), func.sum(DailyRulesRow.hits))
+        .where(*where(DailyRulesRow)).group_by(DailyRulesRow.rule_id).order_by(DailyRulesRow.rule_id)
     ).all()
+    hits = func.sum(DailyPhrasesRow.hits)
     phrases: dict[str, list[dict]] = {}
     for rule_id, phrase, n in session.execute(
-        select(HitRow.rule_id, HitRow.phrase, func.count().label("n")).where(*hconds)
-        .group_by(HitRow.rule_id, HitRow.phrase).order_by(HitRow.rule_id, func.count().desc())
+        select(DailyPhrasesRow.rule_id, DailyPhrasesRow.phrase, hits).where(*where(DailyPhrasesRow))
+        .group_by(DailyPhrasesRow.rule_id, DailyPhrasesRow.phrase)
+        .order_by(DailyPhrasesRow.rule_id, hits.desc(), DailyPhrasesRow.phrase)
     ).all():
         lst = phrases.setdefault(rule_id, [])
-        if len(lst) < top:
+        if n and len(lst) < top:
             lst.append({"phrase": phrase, "hits": n})
-    return [{"rule_id": rule_id, "calls_applicable": applicable or 0, "violations": failed or 0,
-             "violation_rate": round((failed or 0) / applicable, 4) if applicable else None,
-             "hits": hits or 0, "top_phrases": phrases.get(rule_id, [])}
-            for rule_id, applicable, failed, hits in rows]
+    return [{"rule_id": rule_id, "calls_applicable": applicable, "violations": failed,
+             "violation_rate": round(failed / applicable, 4) if applicable else None,
+             "hits": n_hits, "top_phrases": phrases.get(rule_id, [])}
+            for rule_id, n_calls, applicable, failed, n_hits in rows if n_calls]

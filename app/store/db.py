@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from app.store.daily import ensure_zone
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_MIGRATION_LOCK = 7_202_611  # pg_advisory_lock key: one migrating process at a time
@@ -41,9 +44,11 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration. Safe to call from several processes at once:
-    on PostgreSQL an advisory lock lets one migrate while the others wait, then find nothing to do."""
+def migrate(engine: Engine, zone: ZoneInfo | None = None) -> None:
+    """Bring the schema to the newest migration and, given the center's time zone, make the
+    daily rollups count days in it (recounting them if they count in another). Safe to call
+    from several processes at once: on PostgreSQL an advisory lock lets one migrate while the
+    others wait, then find nothing to do."""
     import logging
 
     logging.getLogger("alembic").setLevel(logging.WARNING)  # its plugin list is noise in our log
@@ -59,7 +64,20 @@ def migrate(engine: Engine) -> None:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
             conn.commit()
+            if zone is not None:
+                with Session(bind=conn) as session:
+                    ensure_zone(session, zone)
         finally:
             if engine.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_MIGRATION_LOCK})
                 conn.commit()
+
+
+def drop_everything(engine: Engine) -> None:
+    """Drop every callqa table and the migration record: tests and benchmarks start from
+    nothing. Never called by the service."""
+    from app.store.tables import metadata
+
+    metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -11,12 +11,12 @@ import threading
 from concurrent.futures import Future
 from datetime import datetime, timezone
 
-from sqlalchemy import delete, select
+from zoneinfo import ZoneInfo
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import Call, CallResult
-from app.store.calls import _HITS_INSERT, _RULES_INSERT, _upsert, call_values, child_rows, save_call
-from app.store.tables import CallRow, HitRow, RuleResultRow
+from app.store.calls import save_call, store_calls
 
 log = logging.getLogger("callqa")
 MAX_BATCH = 64
@@ -25,8 +25,9 @@ MAX_BATCH = 64
 class BatchWriter:
     """One thread per process that writes queued calls in shared transactions."""
 
-    def __init__(self, sessions: sessionmaker[Session]):
+    def __init__(self, sessions: sessionmaker[Session], zone: ZoneInfo):
         self._sessions = sessions
+        self._zone = zone
         self._queue: queue.Queue = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="callqa-writer", daemon=True)
         self._thread.start()
@@ -71,52 +72,17 @@ class BatchWriter:
 
     def _write(self, batch: list) -> None:
         try:
-            with self._sessions() as session:
-                created = _save_many(session, batch)
+            with self._sessions() as session, session.begin():
+                created = store_calls(session=session, batch=[item[:3] for item in batch], zone=self._zone)
         except Exception:  # one bad call must not fail the others: write each on its own
             log.warning("a batch of %d calls failed; writing them one by one", len(batch), exc_info=True)
             for call, result, received_at, fut in batch:
                 try:
                     with self._sessions() as session:
-                        fut.set_result(save_call(session=session, call=call, result=result, received_at=received_at))
+                        fut.set_result(save_call(session=session, call=call, result=result, zone=self._zone,
+                                                 received_at=received_at))
                 except Exception as exc:
                     fut.set_exception(exc)
             return
         for (_call, _result, _at, fut), new in zip(batch, created):
             fut.set_result(new)
-
-
-def _save_many(session: Session, batch: list) -> list[bool]:
-    """Store distinct calls in one transaction; for each, whether it is new. Rows are written
-    in call_id order, so two workers' batches always lock in the same order (no deadlock)."""
-    order = sorted(range(len(batch)), key=lambda i: batch[i][0].call_id)
-    batch = [batch[i] for i in order]
-    ids = [c.call_id for c, _, _, _ in batch]
-    values = [call_values(c, r, at) for c, r, at, _ in batch]
-    postgres = session.get_bind().dialect.name == "postgresql"
-    with session.begin():
-        if postgres:
-            rows = session.execute(_upsert("postgresql").returning(CallRow.call_id), values).all()
-            inserted = {row.call_id for row in rows if row.inserted}
-        else:
-            existing = set(session.execute(select(CallRow.call_id).where(CallRow.call_id.in_(ids))).scalars())
-            session.execute(_upsert("sqlite"), values)
-            inserted = set(ids) - existing
-        replaced = [i for i in ids if i not in inserted]
-        if replaced:
-            session.execute(delete(RuleResultRow).where(RuleResultRow.call_id.in_(replaced)))
-            session.execute(delete(HitRow).where(HitRow.call_id.in_(replaced)))
-        rules, hits = [], []
-        for c, r, _, _ in batch:
-            rr, hh = child_rows(c, r)
-            rules += rr
-            hits += hh
-        conn = session.connection()
-        conn.execute(_RULES_INSERT, rules)
-        if hits:
-            conn.execute(_HITS_INSERT, hits)
-    created = [i in inserted for i in ids]
-    out = [False] * len(batch)
-    for pos, i in enumerate(order):
-        out[i] = created[pos]
-    return out

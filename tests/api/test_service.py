@@ -73,6 +73,27 @@ def test_queries(client):
     assert {"greeting", "closing", "forbidden"} <= {r["id"] for r in lex["rules"]}
 
 
+def test_ranges_in_the_centers_time(client):
+    """Stats count whole days of CALLQA_TIMEZONE (Asia/Shanghai by default); a list time
+    without an offset is local time too."""
+    for call in _calls():
+        assert client.post("/v1/calls", json=call, headers=auth("ingest")).status_code == 201
+    h = auth("read")
+    day2 = {"since": "2026-11-03", "until": "2026-11-04"}
+    summary = client.get("/v1/agents/a-07/summary", params=day2, headers=h).json()
+    assert summary["calls"] == 1 and [d["day"] for d in summary["trend"]] == ["2026-11-03"]
+    whole = client.get("/v1/agents/a-07/summary", headers=h).json()
+    assert [(d["day"], d["calls"]) for d in whole["trend"]] == [("2026-11-02", 2), ("2026-11-03", 1)]
+    stats = {r["rule_id"]: r for r in client.get("/v1/stats/rules", params=day2, headers=h).json()}
+    assert stats["closing"]["calls_applicable"] == 3
+    # 09:12 in Beijing, written without an offset and as UTC: the same instant
+    for since in ("2026-11-03T09:12:00", "2026-11-03T01:12:00Z"):
+        page = client.get("/v1/calls", params={"since": since, "until": "2026-11-03T09:13:00+08:00"}, headers=h).json()
+        assert [c["call_id"] for c in page["items"]] == ["c-0005"], since
+    r = client.get("/v1/stats/rules", params={"since": "2026-11-03T09:12:00"}, headers=h)
+    assert r.status_code == 422 and "since" in r.text
+
+
 def test_score_does_not_store(client):
     r = client.post("/v1/score", json=_calls()[0], headers=auth("ingest"))
     assert r.status_code == 200 and r.json()["passed"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +13,8 @@ from app.store.calls import CallFilter, agent_summary, get_call, list_calls, rul
 from app.store.db import make_sessionmaker, migrate
 from app.store.tables import CallRow, HitRow, RuleResultRow
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)  # 09:00 in Beijing
+ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def call(cid, agent="a-1", team="t-1", day=0, closing=True, rude=False):
@@ -27,7 +29,7 @@ def call(cid, agent="a-1", team="t-1", day=0, closing=True, rude=False):
 
 def store(session_factory, lexicon, c):
     with session_factory() as s:
-        return save_call(session=s, call=c, result=score_call(c, lexicon))
+        return save_call(session=s, call=c, result=score_call(c, lexicon), zone=ZONE)
 
 
 def test_save_is_new_then_replaced_never_duplicated(engine, lexicon):
@@ -54,21 +56,21 @@ def test_filters_sort_and_cursor_pages(engine, lexicon):
     for i in range(7):
         store(sf, lexicon, call(f"c-{i}", agent="a-1" if i % 2 else "a-2", day=i, closing=i != 3, rude=i == 5))
     with sf() as s:
-        items, total, nxt = list_calls(session=s, where=CallFilter(), limit=3)
+        items, total, nxt = list_calls(session=s, zone=ZONE, where=CallFilter(), limit=3)
         assert total == 7 and [c["call_id"] for c in items] == ["c-6", "c-5", "c-4"] and nxt
-        items2, _, nxt2 = list_calls(session=s, where=CallFilter(), limit=3, cursor=nxt)
-        items3, _, nxt3 = list_calls(session=s, where=CallFilter(), limit=3, cursor=nxt2)
+        items2, _, nxt2 = list_calls(session=s, zone=ZONE, where=CallFilter(), limit=3, cursor=nxt)
+        items3, _, nxt3 = list_calls(session=s, zone=ZONE, where=CallFilter(), limit=3, cursor=nxt2)
         assert [c["call_id"] for c in items2 + items3] == ["c-3", "c-2", "c-1", "c-0"] and nxt3 is None
-        failed, n, _ = list_calls(session=s, where=CallFilter(passed=False))
+        failed, n, _ = list_calls(session=s, zone=ZONE, where=CallFilter(passed=False))
         assert {c["call_id"] for c in failed} == {"c-3"} and n == 1  # a forbidden hit alone keeps 95 >= 80
-        assert {c["call_id"] for c in list_calls(session=s, where=CallFilter(rule_id="closing"))[0]} == {"c-3"}
-        assert {c["call_id"] for c in list_calls(session=s, where=CallFilter(phrase="这事我们不管"))[0]} == {"c-5"}
-        by_agent = list_calls(session=s, where=CallFilter(agent_id="a-1", since=T0 + timedelta(days=2)))[0]
+        assert {c["call_id"] for c in list_calls(session=s, zone=ZONE, where=CallFilter(rule_id="closing"))[0]} == {"c-3"}
+        assert {c["call_id"] for c in list_calls(session=s, zone=ZONE, where=CallFilter(phrase="这事我们不管"))[0]} == {"c-5"}
+        by_agent = list_calls(session=s, zone=ZONE, where=CallFilter(agent_id="a-1", since=T0 + timedelta(days=2)))[0]
         assert [c["call_id"] for c in by_agent] == ["c-5", "c-3"]
-        low = list_calls(session=s, where=CallFilter(max_score=95), sort="score", descending=False)[0]
+        low = list_calls(session=s, zone=ZONE, where=CallFilter(max_score=95), sort="score", descending=False)[0]
         assert [c["call_id"] for c in low] == ["c-3", "c-5"]
         with pytest.raises(InputError, match="cursor"):
-            list_calls(session=s, where=CallFilter(), cursor="not-a-cursor")
+            list_calls(session=s, zone=ZONE, where=CallFilter(), cursor="not-a-cursor")
 
 
 def test_agent_summary_and_rule_stats(engine, lexicon):
@@ -87,6 +89,10 @@ def test_agent_summary_and_rule_stats(engine, lexicon):
         assert stats["outbound_confirm"]["calls_applicable"] == 0 and stats["outbound_confirm"]["violation_rate"] is None
         team2 = {r["rule_id"]: r for r in rule_stats(session=s, team_id="t-2")}
         assert team2["forbidden"]["violations"] == 1 and team2["closing"]["violations"] == 0
+        day2 = agent_summary(session=s, agent_id="a-1", since=date(2026, 11, 3), until=date(2026, 11, 4))
+        assert day2["calls"] == 2 and day2["violations"] == {} and day2["pass_rate"] == 1.0
+        assert agent_summary(session=s, agent_id="nobody") == {"agent_id": "nobody", "calls": 0, "average_score": None,
+                                                               "pass_rate": None, "violations": {}, "trend": []}
 
 
 def test_migrations_match_the_tables(engine):

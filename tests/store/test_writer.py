@@ -10,12 +10,12 @@ from app.store import writer as writer_module
 from app.store.db import make_sessionmaker
 from app.store.tables import CallRow, RuleResultRow
 from app.store.writer import BatchWriter
-from tests.store.test_calls import call
+from tests.store.test_calls import ZONE, call
 
 
 def test_concurrent_saves_store_each_call_once(engine, lexicon):
     sf = make_sessionmaker(engine)
-    w = BatchWriter(sf)
+    w = BatchWriter(sf, ZONE)
     created: Counter = Counter()
     lock = threading.Lock()
 
@@ -43,12 +43,13 @@ def test_concurrent_saves_store_each_call_once(engine, lexicon):
 
 def test_a_failing_batch_is_written_one_by_one(engine, lexicon, monkeypatch):
     sf = make_sessionmaker(engine)
-    w = BatchWriter(sf)
+    w = BatchWriter(sf, ZONE)
 
-    def broken(session, batch):
+    def broken(**kwargs):
         raise RuntimeError("simulated failure of a whole batch")
 
-    monkeypatch.setattr(writer_module, "_save_many", broken)
+    # the batch path fails; the one-by-one path (save_call) still reaches the real store_calls
+    monkeypatch.setattr(writer_module, "store_calls", broken)
     c = call("c-solo")
     assert w.save(c, score_call(c, lexicon)) is True
     w.close()
