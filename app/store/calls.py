@@ -158,7 +158,7 @@ def _count(session: Session, f: CallFilter, conds: list, zone: ZoneInfo) -> int:
     """How many calls match, read from the smallest place that knows exactly: the daily
     rollups when the filter is whole days by agent, team and pass/fail; the verdict rows
     (which repeat the call's agent, team, time and verdict) when it asks for a failed rule;
-    the calls themselves otherwise."""
+    the hits when it asks for a phrase; the calls themselves otherwise."""
     plain = f.min_score is None and f.max_score is None and f.phrase is None and f.agent_id != "" and f.team_id != ""
     if plain and f.rule_id is None and all(t is None or t == day_start(local_day(t, zone), zone) for t in (f.since, f.until)):
         d = DailyCallsRow
@@ -180,6 +180,17 @@ def _count(session: Session, f: CallFilter, conds: list, zone: ZoneInfo) -> int:
         if f.until is not None:
             rconds.append(r.started_at < f.until)
         return session.execute(select(func.count()).select_from(r).where(*rconds)).scalar_one()
+    if f.phrase is not None and f.rule_id is None and f.passed is None and f.min_score is None and f.max_score is None:
+        h = HitRow
+        hconds = [h.phrase == f.phrase]
+        for col, value in ((h.agent_id, f.agent_id), (h.team_id, f.team_id)):
+            if value is not None:
+                hconds.append(col == value)
+        if f.since is not None:
+            hconds.append(h.started_at >= f.since)
+        if f.until is not None:
+            hconds.append(h.started_at < f.until)
+        return session.execute(select(func.count(h.call_id.distinct())).where(*hconds)).scalar_one()
     return session.execute(select(func.count()).select_from(CallRow).where(*conds)).scalar_one()
 
 

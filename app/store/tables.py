@@ -110,6 +110,7 @@ class HitRow(Base):
         Index(None, "call_id"),
         Index(None, "phrase", "call_id"),
         Index(None, "rule_id", "started_at"),
+        Index(None, "phrase", "started_at", "call_id"),  # counting the calls with a phrase over a range
     )
 
 

@@ -177,7 +177,8 @@ def test_totals_from_rollups_and_verdicts_equal_counting_the_calls(engine, lexic
                CallFilter(since=midnight + timedelta(minutes=30)),  # not whole days: counted from the calls
                CallFilter(rule_id="forbidden"), CallFilter(rule_id="closing", passed=False, team_id="t-1"),
                CallFilter(rule_id="forbidden", since=midnight), CallFilter(rule_id="greeting", passed=True),
-               CallFilter(phrase="不行"), CallFilter(max_score=90, passed=False)]
+               CallFilter(phrase="不行"), CallFilter(phrase="这事我们不管", since=midnight, agent_id="a-1"),
+               CallFilter(phrase="我不知道", passed=False), CallFilter(max_score=90, passed=False)]
     with sf() as s:
         for f in filters:
             plain = s.execute(select(func.count()).select_from(CallRow).where(*_where(f))).scalar_one()

@@ -64,6 +64,9 @@ def upgrade() -> None:
     sa.Column('value', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_store_meta'))
     )
+    with op.batch_alter_table('hits', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_hits_phrase_started_at_call_id'), ['phrase', 'started_at', 'call_id'], unique=False)
+
     with op.batch_alter_table('rule_results', schema=None) as batch_op:
         batch_op.add_column(sa.Column('call_passed', sa.Boolean(), nullable=True))
     op.execute("UPDATE rule_results SET call_passed = "
@@ -78,6 +81,9 @@ def downgrade() -> None:
     with op.batch_alter_table('rule_results', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rule_results_rule_id_status_call_passed'))
         batch_op.drop_column('call_passed')
+
+    with op.batch_alter_table('hits', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_hits_phrase_started_at_call_id'))
 
     op.drop_table('store_meta')
     with op.batch_alter_table('daily_rules', schema=None) as batch_op:
