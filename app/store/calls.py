@@ -14,16 +14,15 @@ from sqlalchemy.orm import Session
 
 from app.errors import InputError
 from app.models import Call, CallResult
-from app.store.daily import Deltas
+from app.store.bulk import insert_rows
+from app.store.daily import Deltas, stored_verdicts
 from app.store.days import UNDATED, day_start, local_day, to_utc
-from app.store.tables import CallRow, DailyCallsRow, DailyPhrasesRow, DailyRulesRow, HitRow, RuleResultRow
+from app.store.tables import CallRow, DailyCallsRow, DailyPhrasesRow, DailyRulesRow, HitRow, ViolationRow
 
 
-_CALLS_INSERT = CallRow.__table__.insert()
-_RULES_INSERT = RuleResultRow.__table__.insert()
-_HITS_INSERT = HitRow.__table__.insert()
 _LOCK_IDS = text("SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) "
                  "FROM unnest(CAST(:ids AS text[])) WITH ORDINALITY AS t(id, n) ORDER BY n")
+_CALLS_INSERT = CallRow.__table__.insert()
 _REPLACED = (CallRow.call_id, CallRow.agent_id, CallRow.team_id, CallRow.started_at, CallRow.score, CallRow.passed,
              CallRow.result)
 
@@ -38,11 +37,11 @@ def call_values(call: Call, result: CallResult, received_at: datetime, zone: Zon
 
 
 def child_rows(call: Call, result: CallResult, zone: ZoneInfo) -> tuple[list[dict], list[dict]]:
-    """The `rule_results` and `hits` rows of a scored call."""
+    """The `violations` and `hits` rows of a scored call."""
     common = {"call_id": call.call_id, "agent_id": call.agent_id, "team_id": call.team_id,
               "started_at": to_utc(call.started_at, zone)}
-    rules = [{**common, "rule_id": r.rule_id, "status": r.status, "deduction": r.deduction, "hit_count": len(r.hits),
-              "call_passed": result.passed} for r in result.rules]
+    rules = [{**common, "rule_id": r.rule_id, "deduction": r.deduction, "hit_count": len(r.hits),
+              "call_passed": result.passed} for r in result.rules if r.status == "failed"]
     hits = [{**common, "rule_id": r.rule_id, "phrase": h.phrase, "matched": h.matched, "method": h.method,
              "utterance_index": h.utterance_index}
             for r in result.rules for h in r.hits]
@@ -53,7 +52,7 @@ def store_calls(*, session: Session, batch: list[tuple[Call, CallResult, datetim
     """Store distinct calls with their results, inside the caller's transaction, replacing
     earlier calls of the same call_id; for each, whether it is new.
 
-    A replaced call is deleted (its verdicts and hits go with it) and its counts subtracted
+    A replaced call is deleted (its violations and hits go with it) and its counts subtracted
     from the daily rollups, then the new one is inserted and counted. Calls are written in
     call_id order, so two writers' transactions take their locks in the same order."""
     order = sorted(range(len(batch)), key=lambda i: batch[i][0].call_id)
@@ -67,11 +66,8 @@ def store_calls(*, session: Session, batch: list[tuple[Call, CallResult, datetim
     replaced = set()
     for old in session.execute(delete(CallRow).where(CallRow.call_id.in_(ids)).returning(*_REPLACED)):
         replaced.add(old.call_id)
-        verdicts = json.loads(old.result)["rules"]
         deltas.add_call(-1, agent_id=old.agent_id, team_id=old.team_id, started_at=old.started_at, score=old.score,
-                        passed=old.passed,
-                        rules=[(r["rule_id"], r["status"], len(r.get("hits", ()))) for r in verdicts],
-                        hits=[(r["rule_id"], h["phrase"]) for r in verdicts for h in r.get("hits", ())])
+                        passed=old.passed, verdicts=stored_verdicts(old.result))
     calls, rules, hits = [], [], []
     for i in order:
         call, result, received_at = batch[i]
@@ -82,15 +78,14 @@ def store_calls(*, session: Session, batch: list[tuple[Call, CallResult, datetim
         hits += hh
         deltas.add_call(1, agent_id=call.agent_id, team_id=call.team_id, started_at=values["started_at"],
                         score=result.score, passed=result.passed,
-                        rules=[(r.rule_id, r.status, len(r.hits)) for r in result.rules],
-                        hits=[(r.rule_id, h.phrase) for r in result.rules for h in r.hits])
-    # Core inserts on the session's connection: one multi-row INSERT per table, without the
-    # ORM's per-object bookkeeping.
+                        verdicts=[(r.rule_id, r.status, [h.phrase for h in r.hits]) for r in result.rules])
+    # Core inserts on the session's connection, without the ORM's per-object bookkeeping.
     conn = session.connection()
+    # the calls' JSON documents would be escaped character by character inside an array
+    # literal, so they go row by row (one pipelined round trip on PostgreSQL)
     conn.execute(_CALLS_INSERT, calls)
-    conn.execute(_RULES_INSERT, rules)
-    if hits:
-        conn.execute(_HITS_INSERT, hits)
+    insert_rows(conn, ViolationRow.__table__, rules)
+    insert_rows(conn, HitRow.__table__, hits)
     deltas.write(session)
     return [call.call_id not in replaced for call, _, _ in batch]
 
@@ -147,8 +142,7 @@ def _where(f: CallFilter) -> list:
     if f.passed is not None:
         conds.append(CallRow.passed == f.passed)
     if f.rule_id is not None:
-        conds.append(exists().where(RuleResultRow.call_id == CallRow.call_id, RuleResultRow.rule_id == f.rule_id,
-                                    RuleResultRow.status == "failed"))
+        conds.append(exists().where(ViolationRow.call_id == CallRow.call_id, ViolationRow.rule_id == f.rule_id))
     if f.phrase is not None:
         conds.append(exists().where(HitRow.call_id == CallRow.call_id, HitRow.phrase == f.phrase))
     return conds
@@ -156,7 +150,7 @@ def _where(f: CallFilter) -> list:
 
 def _count(session: Session, f: CallFilter, conds: list, zone: ZoneInfo) -> int:
     """How many calls match, read from the smallest place that knows exactly: the daily
-    rollups when the filter is whole days by agent, team and pass/fail; the verdict rows
+    rollups when the filter is whole days by agent, team and pass/fail; the violations
     (which repeat the call's agent, team, time and verdict) when it asks for a failed rule;
     the hits when it asks for a phrase; the calls themselves otherwise."""
     plain = f.min_score is None and f.max_score is None and f.phrase is None and f.agent_id != "" and f.team_id != ""
@@ -170,8 +164,8 @@ def _count(session: Session, f: CallFilter, conds: list, zone: ZoneInfo) -> int:
         n = {None: d.calls, True: d.passed, False: d.calls - d.passed}[f.passed]
         return session.execute(select(func.coalesce(func.sum(n), 0)).where(*rconds)).scalar_one()
     if plain and f.rule_id is not None:
-        r = RuleResultRow
-        rconds = [r.rule_id == f.rule_id, r.status == "failed"]
+        r = ViolationRow
+        rconds = [r.rule_id == f.rule_id]
         for col, value in ((r.call_passed, f.passed), (r.agent_id, f.agent_id), (r.team_id, f.team_id)):
             if value is not None:
                 rconds.append(col == value)

@@ -2,24 +2,23 @@
 
 Every write adds the new call's counts to its day, agent and team (and subtracts the counts
 of the call it replaces) in the same transaction as the call itself, so the rollups always
-agree with the stored calls. `rebuild` recounts them from the stored rows: after an upgrade
+agree with the stored calls. `rebuild` recounts them from the stored result documents: after an upgrade
 that finds calls already stored, or when CALLQA_TIMEZONE changes what a day is.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.store.bulk import insert_rows
 from app.store.days import local_day
-from app.store.tables import (CallRow, DailyCallsRow, DailyPhrasesRow, DailyRulesRow, HitRow, RuleResultRow,
-                              StoreMetaRow)
+from app.store.tables import CallRow, DailyCallsRow, DailyPhrasesRow, DailyRulesRow, StoreMetaRow
 
 log = logging.getLogger("callqa")
 ZONE_KEY = "daily_time_zone"
@@ -37,29 +36,25 @@ class Deltas:
         self.phrases: dict[tuple, int] = defaultdict(int)
 
     def add_call(self, sign: int, *, agent_id, team_id, started_at, score: float, passed: bool,
-                 rules: list[tuple[str, str, int]], hits: list[tuple[str, str]]) -> None:
-        """rules: (rule_id, status, hit count); hits: (rule_id, phrase)."""
+                 verdicts: list[tuple[str, str, list[str]]]) -> None:
+        """verdicts: (rule_id, status, phrases hit) of each rule."""
         day, team, agent = local_day(started_at, self.zone), team_id or "", agent_id or ""
         c = self.calls[(day, team, agent)]
         c[0] += sign
         c[1] += sign * bool(passed)
         c[2] += sign * score
-        for rule_id, status, n_hits in rules:
-            self.add_rule(sign, day, team, agent, rule_id, status, n_hits)
-        for rule_id, phrase in hits:
-            self.phrases[(day, rule_id, phrase, team, agent)] += sign
-
-    def add_rule(self, sign: int, day, team: str, agent: str, rule_id: str, status: str, n_hits: int) -> None:
-        r = self.rules[(day, rule_id, team, agent)]
-        r[0] += sign
-        r[1] += sign * (status != "not_applicable")
-        r[2] += sign * (status == "failed")
-        r[3] += sign * n_hits
+        for rule_id, status, phrases in verdicts:
+            r = self.rules[(day, rule_id, team, agent)]
+            r[0] += sign
+            r[1] += sign * (status != "not_applicable")
+            r[2] += sign * (status == "failed")
+            r[3] += sign * len(phrases)
+            for phrase in phrases:
+                self.phrases[(day, rule_id, phrase, team, agent)] += sign
 
     def write(self, session: Session) -> None:
         """Upsert the summed counts, in key order: two writers touching the same rollup rows
         lock them in the same order and cannot deadlock."""
-        dialect = session.get_bind().dialect.name
         conn = session.connection()
         calls = [{"day": k[0], "team_id": k[1], "agent_id": k[2], "calls": v[0], "passed": v[1], "score_sum": v[2]}
                  for k, v in sorted(self.calls.items()) if v[0] or v[1] or v[2]]
@@ -69,42 +64,28 @@ class Deltas:
         phrases = [{"day": k[0], "rule_id": k[1], "phrase": k[2], "team_id": k[3], "agent_id": k[4], "hits": v}
                    for k, v in sorted(self.phrases.items()) if v]
         for table, rows in ((DailyCallsRow, calls), (DailyRulesRow, rules), (DailyPhrasesRow, phrases)):
-            if rows:
-                conn.execute(_add(dialect, table), rows)
+            insert_rows(conn, table.__table__, rows, add_on_conflict=True)
 
 
-@lru_cache(maxsize=8)
-def _add(dialect_name: str, table):
-    """INSERT ... ON CONFLICT (key) DO UPDATE SET n = n + excluded.n, once per dialect and table."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    stmt = dialect.insert(table)
-    keys = [c.name for c in table.__table__.primary_key.columns]
-    counters = [c.name for c in table.__table__.columns if c.name not in keys]
-    return stmt.on_conflict_do_update(index_elements=keys,
-                                      set_={n: table.__table__.c[n] + stmt.excluded[n] for n in counters})
+def stored_verdicts(result_json: str) -> list[tuple[str, str, list[str]]]:
+    """(rule_id, status, phrases hit) of each rule in a stored result document."""
+    return [(r["rule_id"], r["status"], [h["phrase"] for h in r.get("hits", ())])
+            for r in json.loads(result_json)["rules"]]
 
 
-def rebuild(session: Session, zone: ZoneInfo, *, chunk: int = 20_000) -> None:
-    """Recount every rollup from the stored calls, verdicts and hits, in one transaction
-    (call inside `session.begin()`). The rollups are emptied first: that takes the write lock,
-    so writers arriving meanwhile wait and then add their counts to the recounted rows."""
+def rebuild(session: Session, zone: ZoneInfo, *, chunk: int = 5_000) -> None:
+    """Recount every rollup from the stored result documents, in one transaction (call
+    inside `session.begin()`). The rollups are emptied first: that takes the write lock, so
+    writers arriving meanwhile wait and then add their counts to the recounted rows."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(_LOCK)
     for table in (DailyCallsRow, DailyRulesRow, DailyPhrasesRow):
         session.execute(delete(table))
     deltas = Deltas(zone)
     for r in session.execute(select(CallRow.agent_id, CallRow.team_id, CallRow.started_at, CallRow.score,
-                                    CallRow.passed).execution_options(yield_per=chunk)):
+                                    CallRow.passed, CallRow.result).execution_options(yield_per=chunk)):
         deltas.add_call(1, agent_id=r.agent_id, team_id=r.team_id, started_at=r.started_at, score=r.score,
-                        passed=r.passed, rules=[], hits=[])
-    for r in session.execute(select(RuleResultRow.agent_id, RuleResultRow.team_id, RuleResultRow.started_at,
-                                    RuleResultRow.rule_id, RuleResultRow.status, RuleResultRow.hit_count)
-                             .execution_options(yield_per=chunk)):
-        deltas.add_rule(1, local_day(r.started_at, zone), r.team_id or "", r.agent_id or "", r.rule_id, r.status,
-                        r.hit_count)
-    for r in session.execute(select(HitRow.agent_id, HitRow.team_id, HitRow.started_at, HitRow.rule_id, HitRow.phrase)
-                             .execution_options(yield_per=chunk)):
-        deltas.phrases[(local_day(r.started_at, zone), r.rule_id, r.phrase, r.team_id or "", r.agent_id or "")] += 1
+                        passed=r.passed, verdicts=stored_verdicts(r.result))
     deltas.write(session)
     _set_zone(session, zone)
 

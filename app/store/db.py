@@ -74,10 +74,12 @@ def migrate(engine: Engine, zone: ZoneInfo | None = None) -> None:
 
 
 def drop_everything(engine: Engine) -> None:
-    """Drop every callqa table and the migration record: tests and benchmarks start from
-    nothing. Never called by the service."""
+    """Drop every callqa table, of this schema and of earlier ones, and the migration record:
+    tests and benchmarks start from nothing. Never called by the service."""
     from app.store.tables import metadata
 
-    metadata.drop_all(engine)
+    names = ["rule_results"] + [t.name for t in reversed(metadata.sorted_tables)] + ["alembic_version"]
+    cascade = " CASCADE" if engine.dialect.name == "postgresql" else ""
     with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        for name in names:
+            conn.execute(text(f"DROP TABLE IF EXISTS {name}{cascade}"))

@@ -1,6 +1,6 @@
-"""Tables of scored calls. A call, its per-rule verdicts and its hits are written together.
+"""Tables of scored calls. A call, the rules it failed and its hits are written together.
 
-`rule_results` and `hits` repeat the call's agent, team and start time so that the questions
+`violations` and `hits` repeat the call's agent, team and start time so that the questions
 QA staff ask (violations per rule and agent over a range) are answered from one table and
 its indexes, without joining a million calls.
 """
@@ -58,7 +58,7 @@ class CallRow(Base):
     lexicon_version: Mapped[str] = mapped_column(String(80), nullable=False)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
     # Stored documents, written by pydantic's serializer as UTF-8 JSON text: they are read
-    # back whole, never queried inside (rule_results and hits are what queries read).
+    # back whole, never queried inside (violations, hits and the rollups are what queries read).
     transcript: Mapped[str] = mapped_column(Text, nullable=False)
     result: Mapped[str] = mapped_column(Text, nullable=False)
 
@@ -70,12 +70,15 @@ class CallRow(Base):
     )
 
 
-class RuleResultRow(Base):
-    __tablename__ = "rule_results"
+class ViolationRow(Base):
+    """One row per rule a call failed. Verdicts that passed or did not apply live only in the
+    stored result (and in the daily rollups' counts): writing eight rows per call to find the
+    few that failed cost more than all the rest of storing it."""
+
+    __tablename__ = "violations"
 
     call_id: Mapped[str] = mapped_column(ForeignKey("calls.call_id", ondelete="CASCADE"), primary_key=True)
     rule_id: Mapped[str] = mapped_column(String(50), primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), nullable=False)
     deduction: Mapped[float] = mapped_column(Float, nullable=False)
     hit_count: Mapped[int] = mapped_column(Integer, nullable=False)
     agent_id: Mapped[str | None] = mapped_column(String(200))
@@ -85,10 +88,9 @@ class RuleResultRow(Base):
 
     __table_args__ = (
         # "calls that failed rule X": an index-only semi-join, no heap reads
-        Index(None, "rule_id", "status", "call_id"),
-        Index(None, "agent_id", "rule_id", "status"),
+        Index(None, "rule_id", "call_id"),
         # how many of them (and of those, how many failed overall), counted in one index range
-        Index(None, "rule_id", "status", "call_passed"),
+        Index(None, "rule_id", "call_passed"),
     )
 
 
@@ -109,7 +111,6 @@ class HitRow(Base):
     __table_args__ = (
         Index(None, "call_id"),
         Index(None, "phrase", "call_id"),
-        Index(None, "rule_id", "started_at"),
         Index(None, "phrase", "started_at", "call_id"),  # counting the calls with a phrase over a range
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
@@ -14,7 +15,7 @@ from app.score.scorer import score_call
 from app.store.calls import CallFilter, agent_summary, list_calls, rule_stats, save_call
 from app.store.daily import ensure_zone, rebuild
 from app.store.db import make_sessionmaker, migrate
-from app.store.tables import CallRow, DailyCallsRow, DailyPhrasesRow, DailyRulesRow, RuleResultRow
+from app.store.tables import CallRow, DailyCallsRow, DailyPhrasesRow, DailyRulesRow, ViolationRow
 from app.store.writer import BatchWriter
 from tests.store.test_calls import ZONE, call
 
@@ -187,8 +188,8 @@ def test_totals_from_rollups_and_verdicts_equal_counting_the_calls(engine, lexic
 
 
 def test_upgrade_from_the_first_schema_keeps_and_counts_stored_calls(engine, lexicon):
-    """A database at revision 0001 with calls in it: the upgrade fills each verdict's
-    call_passed and the service start counts the rollups."""
+    """A database at revision 0001 with calls in it: the upgrade keeps the failed verdicts
+    as violations and the service start counts the rollups from the stored results."""
     from alembic import command
     from alembic.config import Config
 
@@ -204,16 +205,38 @@ def test_upgrade_from_the_first_schema_keeps_and_counts_stored_calls(engine, lex
         at = datetime(2026, 11, 2, 16, 30, tzinfo=timezone.utc)
         conn.execute(text("INSERT INTO calls (call_id, agent_id, team_id, started_at, score, passed, lexicon_version, "
                           "received_at, transcript, result) VALUES ('old-1', 'a-1', 't-1', :at, 70, :f, 'v', :at, "
-                          "'{}', '{\"rules\": []}')"), {"at": at, "f": False})
-        conn.execute(text("INSERT INTO rule_results (call_id, rule_id, status, deduction, hit_count, agent_id, "
-                          "team_id, started_at) VALUES ('old-1', 'closing', 'failed', 30, 0, 'a-1', 't-1', :at)"),
-                     {"at": at})
+                          "'{}', :result)"), {"at": at, "f": False, "result": json.dumps({"rules": [
+                              {"rule_id": "closing", "status": "failed", "hits": []},
+                              {"rule_id": "greeting", "status": "passed", "hits": [{"phrase": "您好"}]}]})})
+        for rule_id, status in (("closing", "failed"), ("greeting", "passed")):
+            conn.execute(text("INSERT INTO rule_results (call_id, rule_id, status, deduction, hit_count, agent_id, "
+                              "team_id, started_at) VALUES ('old-1', :rule, :status, 30, 0, 'a-1', 't-1', :at)"),
+                         {"at": at, "rule": rule_id, "status": status})
         conn.commit()
     migrate(engine, ZONE)
     sf = make_sessionmaker(engine)
     with sf() as s:
-        assert s.execute(select(RuleResultRow.call_passed)).scalars().all() == [False]
+        assert s.execute(select(ViolationRow.rule_id, ViolationRow.call_passed)).all() == [("closing", False)]
+        assert rule_stats(session=s)[1]["top_phrases"] == [{"phrase": "您好", "hits": 1}]
         summ = agent_summary(session=s, agent_id="a-1")
         assert summ["calls"] == 1 and summ["violations"] == {"closing": 1}
         assert [d["day"] for d in summ["trend"]] == ["2026-11-03"]
         assert list_calls(session=s, zone=ZONE, where=CallFilter(rule_id="closing", passed=False))[1] == 1
+
+
+def test_the_newest_migration_downgrades_and_upgrades_again(engine):
+    from alembic import command
+    from alembic.config import Config
+
+    from app.store.db import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+        command.upgrade(cfg, "head")
+        conn.commit()
+    sf = make_sessionmaker(engine)
+    with sf() as s:
+        assert agent_summary(session=s, agent_id="a-1")["calls"] == 0
