@@ -230,8 +230,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
+    from app.api.serve import serve
     from app.errors import ConfigError
     from app.store.db import make_engine, migrate
 
@@ -247,8 +246,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # every worker writes its counts here, so /metrics on any worker shows them all
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="callqa-metrics-")
     log.info("serving on http://%s:%d with %d worker(s); docs at /docs", args.host, args.port, args.workers)
-    uvicorn.run("app.api.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level="info", access_log=False)
+    serve(args.host, args.port, args.workers)
     return EXIT_OK
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -126,3 +127,47 @@ def test_key_new_prints_a_key_and_its_hash(capsys):
     key = out[0].rsplit(" ", 1)[1]
     entry = json.loads(out[-1])
     assert entry == {"name": "qa-team", "role": "read", "sha256": digest(key)}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_with_two_workers_answers_and_stops(tmp_path):
+    """Two worker processes, each with its own socket on the port; SIGTERM stops them all."""
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    port = _free_port()
+    env = {**os.environ, "CALLQA_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"}
+    env.pop("CALLQA_API_KEYS", None)
+    errlog = tmp_path / "serve.log"
+    with errlog.open("wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                    assert json.loads(r.read())["status"] == "ok"
+                    break
+            except OSError:
+                assert proc.poll() is None, errlog.read_text()[-2000:]
+                assert time.monotonic() < deadline, "the service did not answer in 90 s"
+                time.sleep(0.5)
+        # a second server on the same port is refused, not let in beside the first
+        second = subprocess.run([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
+                                env=env, capture_output=True, text=True, timeout=60)
+        assert second.returncode == 2 and "cannot listen" in second.stderr
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    with socket.socket() as s:  # every worker let go of the port
+        s.bind(("127.0.0.1", port))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import Connection, Table, text
+from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -24,7 +24,10 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict], *, add_on_conf
         return
     columns = tuple(rows[0])
     if conn.dialect.name == "postgresql":
-        conn.execute(_pg_unnest(table, columns, add_on_conflict), {c: [r[c] for r in rows] for c in columns})
+        # Straight to psycopg on the session's own connection (so inside its transaction), the
+        # arrays in binary format (%(name)b): no quoting and escaping element by element.
+        with conn.connection.dbapi_connection.cursor() as cur:
+            cur.execute(_pg_unnest(table, columns, add_on_conflict), {c: [r[c] for r in rows] for c in columns})
     else:
         conn.execute(_sqlite_insert(table, add_on_conflict), rows)
 
@@ -37,13 +40,13 @@ def _counters(table: Table) -> tuple[list[str], list[str]]:
 @lru_cache(maxsize=32)
 def _pg_unnest(table: Table, columns: tuple[str, ...], add_on_conflict: bool):
     pg = postgresql.dialect()
-    arrays = ", ".join(f"CAST(:{c} AS {table.c[c].type.compile(dialect=pg)}[])" for c in columns)
+    arrays = ", ".join(f"CAST(%({c})b AS {table.c[c].type.compile(dialect=pg)}[])" for c in columns)
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
     if add_on_conflict:
         keys, counters = _counters(table)
         sql += (f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
                 + ", ".join(f"{n} = {table.name}.{n} + excluded.{n}" for n in counters))
-    return text(sql)
+    return sql
 
 
 @lru_cache(maxsize=32)
