@@ -1,11 +1,15 @@
 """Load benchmark: `callqa serve` on loopback, 32 clients POSTing calls for a bounded time,
 against SQLite and PostgreSQL; then a check that every acknowledged call is stored exactly
-once. Prints throughput and p50 / p99 latency.
+once. Prints throughput and p50 / p99 latency, twice per database: once with every client
+sending its next call as soon as the last is answered (the most the service can take), then
+with the clients together paced at a given rate (--rate, default 400 calls/s), latency
+counted from when each call was due, so a service that falls behind is charged for it.
 
 The clients speak plain keep-alive HTTP/1.1 over asyncio streams, so the load generator takes
 as little of the machine's two cores as it can from the server it measures.
 
     python -m benchmarks.load [--seconds 20] [--clients 32] [--workers 2] [--db sqlite|postgresql|both]
+                              [--rate 400 ...]
 """
 
 from __future__ import annotations
@@ -43,14 +47,24 @@ def _request(body: bytes, port: int) -> bytes:
             f"Content-Length: {len(body)}\r\n\r\n").encode() + body
 
 
-async def _client(port: int, bodies: list[tuple[str, bytes]], deadline: float, acked: dict, lat: list, errors: list):
+async def _client(port: int, bodies: list[tuple[str, bytes]], deadline: float, acked: dict, lat: list, errors: list,
+                  schedule=None):
+    """Send the bodies one after another on one keep-alive connection. With a schedule
+    (the time each request is due), wait for it, and measure latency from when the request
+    was due, not from when it went out: a server that falls behind is charged for the wait."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         i = 0
         while time.perf_counter() < deadline and i < len(bodies):
             call_id, body = bodies[i]
+            due = schedule(i) if schedule else None
             i += 1
-            t0 = time.perf_counter()
+            if due is not None:
+                if due >= deadline:
+                    break
+                if due > time.perf_counter():
+                    await asyncio.sleep(due - time.perf_counter())
+            t0 = due if due is not None else time.perf_counter()
             writer.write(_request(body, port))
             await writer.drain()
             status_line = await reader.readline()
@@ -72,7 +86,8 @@ async def _client(port: int, bodies: list[tuple[str, bytes]], deadline: float, a
         writer.close()
 
 
-async def _run(port: int, clients: int, seconds: float, calls_per_client: int, resend: float, seed: int):
+async def _run(port: int, clients: int, seconds: float, calls_per_client: int, resend: float, seed: int,
+               rate: float = 0.0, prefix: str = "load"):
     rng = random.Random(seed)
     # 300 distinct transcripts, each request with its own call_id (generating every call would
     # take the load generator longer than the run it feeds)
@@ -86,7 +101,7 @@ async def _run(port: int, clients: int, seconds: float, calls_per_client: int, r
     for c in range(clients):
         bodies = []
         for _ in range(calls_per_client):
-            call_id = f"load-{c:02d}-{n:07d}"
+            call_id = f"{prefix}-{c:02d}-{n:07d}"
             n += 1
             bodies.append((call_id, rng.choice(pool).replace("@@ID@@", call_id, 1).encode()))
             if rng.random() < resend:  # the same call sent again: must be replaced, never duplicated
@@ -97,15 +112,20 @@ async def _run(port: int, clients: int, seconds: float, calls_per_client: int, r
     errors: list[int] = []
     start = time.perf_counter()
     deadline = start + seconds
-    await asyncio.gather(*(_client(port, b, deadline, acked, lat, errors) for b in per_client))
+
+    def schedule(c: int):
+        # client c's i-th request is due at start + (i * clients + c) / rate: evenly spaced overall
+        return (lambda i: start + (i * clients + c) / rate) if rate else None
+
+    await asyncio.gather(*(_client(port, b, deadline, acked, lat, errors, schedule(c)) for c, b in enumerate(per_client)))
     return acked, lat, errors, time.perf_counter() - start
 
 
-def _wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+def _wait_ready(port: int, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
     t0 = time.time()
     while time.time() - t0 < timeout:
         if proc.poll() is not None:
-            raise SystemExit(f"callqa serve exited: {proc.stderr.read().decode()[-2000:]}")
+            raise SystemExit(f"callqa serve exited: {log.read_text(errors='replace')[-2000:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
                 s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -114,6 +134,20 @@ def _wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
         except OSError:
             time.sleep(0.3)
     raise SystemExit("callqa serve did not answer /healthz in time")
+
+
+def _phase(db: str, args, port: int, rate: float, prefix: str, acked_all: dict) -> bool:
+    acked, lat, errors, elapsed = asyncio.run(_run(port, args.clients, args.seconds, args.calls_per_client,
+                                                   args.resend, args.seed, rate, prefix))
+    for k, v in acked.items():
+        acked_all[k] = acked_all.get(k, 0) + v
+    lat.sort()
+    n = len(lat)
+    mode = f"paced at {rate:,.0f} calls/s" if rate else "as fast as it answers"
+    print(f"{db:<11} {mode:<22} {args.workers} workers, {args.clients} clients, {elapsed:.1f} s: {n:,} requests, "
+          f"{n / elapsed:,.0f} calls/s; latency p50 {statistics.median(lat) * 1000:.1f} ms, "
+          f"p99 {lat[int(n * 0.99) - 1] * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms; errors {len(errors)}")
+    return not errors
 
 
 def bench(db: str, args) -> None:
@@ -129,34 +163,32 @@ def bench(db: str, args) -> None:
     env = {**os.environ, "CALLQA_DATABASE_URL": url}
     env.pop("CALLQA_API_KEYS", None)
     exe = Path(sys.executable).with_name("callqa")
-    proc = subprocess.Popen([str(exe), "serve", "--port", str(port), "--workers", str(args.workers)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        _wait_ready(port, proc)
-        acked, lat, errors, elapsed = asyncio.run(_run(port, args.clients, args.seconds, args.calls_per_client,
-                                                       args.resend, args.seed))
-    finally:
-        proc.terminate()
+    acked: dict[str, int] = {}
+    ok = True
+    with open(Path(tmp) / "serve.log", "wb") as log:
+        proc = subprocess.Popen([str(exe), "serve", "--port", str(port), "--workers", str(args.workers)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=log)
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            _wait_ready(port, proc, Path(tmp) / "serve.log")
+            ok &= _phase(db, args, port, 0.0, "max", acked)
+            for rate in args.rate:
+                ok &= _phase(db, args, port, rate, f"r{rate:g}", acked)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
     eng = make_engine(url)
     with eng.connect() as conn:
         stored = [r[0] for r in conn.execute(select(CallRow.call_id))]
     eng.dispose()
-    lat.sort()
-    requests = len(lat)
     missing = set(acked) - set(stored)
     extra = set(stored) - set(acked)
     dup = len(stored) - len(set(stored))
-    print(f"{db:<11} {args.workers} workers, {args.clients} clients, {elapsed:.1f} s: {requests:,} requests, "
-          f"{requests / elapsed:,.0f} calls/s; latency p50 {statistics.median(lat) * 1000:.1f} ms, "
-          f"p99 {lat[int(requests * 0.99) - 1] * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms; "
-          f"errors {len(errors)}")
     print(f"{'':<11} acknowledged {len(acked):,} distinct calls ({sum(acked.values()) - len(acked):,} re-sent); "
           f"stored {len(stored):,}: missing {len(missing)}, unacknowledged {len(extra)}, duplicated {dup} "
-          f"-> {'OK' if not (missing or extra or dup or errors) else 'FAILED'}")
+          f"-> {'OK' if ok and not (missing or extra or dup) else 'FAILED'}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -168,6 +200,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--resend", type=float, default=0.05, help="share of calls sent twice (default 0.05)")
     ap.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--rate", type=float, nargs="*", default=[400.0],
+                    help="after the run as fast as the service answers, a run paced at each of these rates "
+                         "(calls/s over all clients; default 400)")
     args = ap.parse_args(argv)
     print(f"load benchmark on {os.cpu_count()} cores; calls of ~1,600 characters "
           f"(about {len(json.dumps(speed_call(0, random.Random(0)), ensure_ascii=False).encode()) // 1024} KB each)")
