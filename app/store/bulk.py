@@ -10,16 +10,29 @@ SQLite's own executemany is already a tight loop.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
-def insert_rows(conn: Connection, table: Table, rows: list[dict], *, add_on_conflict: bool = False) -> None:
+@contextmanager
+def one_round_trip(conn: Connection):
+    """On PostgreSQL the inserts made inside go to the server together (psycopg's pipeline
+    mode) and the client waits once, at the end, where any error is raised."""
+    if conn.dialect.name == "postgresql":
+        with conn.connection.dbapi_connection.pipeline():
+            yield
+    else:
+        yield
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict], *, add_on_conflict: bool = False,
+                row_by_row: bool = False) -> None:
     """INSERT `rows` (dicts with the same keys, values ready for the database: aware UTC
     datetimes). With add_on_conflict, a row whose key is taken adds its counters to the
-    stored row's instead (the daily rollups)."""
+    stored row's instead (the daily rollups). row_by_row suits a few rows of long text."""
     if not rows:
         return
     columns = tuple(rows[0])
@@ -27,7 +40,10 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict], *, add_on_conf
         # Straight to psycopg on the session's own connection (so inside its transaction), the
         # arrays in binary format (%(name)b): no quoting and escaping element by element.
         with conn.connection.dbapi_connection.cursor() as cur:
-            cur.execute(_pg_unnest(table, columns, add_on_conflict), {c: [r[c] for r in rows] for c in columns})
+            if row_by_row:
+                cur.executemany(_pg_values(table, columns), rows)
+            else:
+                cur.execute(_pg_unnest(table, columns, add_on_conflict), {c: [r[c] for r in rows] for c in columns})
     else:
         conn.execute(_sqlite_insert(table, add_on_conflict), rows)
 
@@ -35,6 +51,11 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict], *, add_on_conf
 def _counters(table: Table) -> tuple[list[str], list[str]]:
     keys = [c.name for c in table.primary_key.columns]
     return keys, [c.name for c in table.columns if c.name not in keys]
+
+
+@lru_cache(maxsize=32)
+def _pg_values(table: Table, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(f'%({c})s' for c in columns)})"
 
 
 @lru_cache(maxsize=32)

@@ -9,22 +9,24 @@ from datetime import date, datetime, timezone
 
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, delete, exists, func, or_, select, text
+from sqlalchemy import Select, and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import InputError
 from app.models import Call, CallResult
-from app.store.bulk import insert_rows
+from app.store.bulk import insert_rows, one_round_trip
 from app.store.daily import Deltas, stored_verdicts
 from app.store.days import UNDATED, day_start, local_day, to_utc
 from app.store.tables import CallRow, DailyCallsRow, DailyPhrasesRow, DailyRulesRow, HitRow, ViolationRow
 
 
-_LOCK_IDS = text("SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) "
-                 "FROM unnest(CAST(:ids AS text[])) WITH ORDINALITY AS t(id, n) ORDER BY n")
-_CALLS_INSERT = CallRow.__table__.insert()
 _REPLACED = (CallRow.call_id, CallRow.agent_id, CallRow.team_id, CallRow.started_at, CallRow.score, CallRow.passed,
              CallRow.result)
+# PostgreSQL: per-call_id locks until commit, then the calls being replaced, in one round trip
+_PG_LOCK_IDS = ("SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) "
+                "FROM unnest(CAST(%(ids)s AS text[])) WITH ORDINALITY AS t(id, n) ORDER BY n")
+_PG_DELETE = (f"DELETE FROM calls WHERE call_id = ANY(CAST(%(ids)s AS text[])) "
+              f"RETURNING {', '.join(c.name for c in _REPLACED)}")
 
 
 def call_values(call: Call, result: CallResult, received_at: datetime, zone: ZoneInfo) -> dict:
@@ -57,17 +59,12 @@ def store_calls(*, session: Session, batch: list[tuple[Call, CallResult, datetim
     call_id order, so two writers' transactions take their locks in the same order."""
     order = sorted(range(len(batch)), key=lambda i: batch[i][0].call_id)
     ids = [batch[i][0].call_id for i in order]
-    if session.get_bind().dialect.name == "postgresql":
-        # Row locks cannot cover a call_id no transaction has stored yet: two workers given
-        # the same new call would both insert it. A per-call_id lock until commit makes the
-        # second wait, then find and replace the first one's row.
-        session.execute(_LOCK_IDS, {"ids": ids})
     deltas = Deltas(zone)
     replaced = set()
-    for old in session.execute(delete(CallRow).where(CallRow.call_id.in_(ids)).returning(*_REPLACED)):
-        replaced.add(old.call_id)
-        deltas.add_call(-1, agent_id=old.agent_id, team_id=old.team_id, started_at=old.started_at, score=old.score,
-                        passed=old.passed, verdicts=stored_verdicts(old.result))
+    for call_id, agent_id, team_id, started_at, score, passed, result in _delete_replaced(session, ids):
+        replaced.add(call_id)
+        deltas.add_call(-1, agent_id=agent_id, team_id=team_id, started_at=started_at, score=score, passed=passed,
+                        verdicts=stored_verdicts(result))
     calls, rules, hits = [], [], []
     for i in order:
         call, result, received_at = batch[i]
@@ -79,15 +76,33 @@ def store_calls(*, session: Session, batch: list[tuple[Call, CallResult, datetim
         deltas.add_call(1, agent_id=call.agent_id, team_id=call.team_id, started_at=values["started_at"],
                         score=result.score, passed=result.passed,
                         verdicts=[(r.rule_id, r.status, [h.phrase for h in r.hits]) for r in result.rules])
-    # Core inserts on the session's connection, without the ORM's per-object bookkeeping.
+    # Core inserts on the session's connection, without the ORM's per-object bookkeeping, sent
+    # together. The calls' JSON documents would be escaped character by character inside an
+    # array literal, so they go row by row.
     conn = session.connection()
-    # the calls' JSON documents would be escaped character by character inside an array
-    # literal, so they go row by row (one pipelined round trip on PostgreSQL)
-    conn.execute(_CALLS_INSERT, calls)
-    insert_rows(conn, ViolationRow.__table__, rules)
-    insert_rows(conn, HitRow.__table__, hits)
-    deltas.write(session)
+    with one_round_trip(conn):
+        insert_rows(conn, CallRow.__table__, calls, row_by_row=True)
+        insert_rows(conn, ViolationRow.__table__, rules)
+        insert_rows(conn, HitRow.__table__, hits)
+        deltas.write(session)
     return [call.call_id not in replaced for call, _, _ in batch]
+
+
+def _delete_replaced(session: Session, ids: list[str]) -> list[tuple]:
+    """Delete the stored calls with these ids (their violations and hits go with them);
+    their rows as they were."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":  # SQLite: one writer at a time already
+        return [tuple(r) for r in conn.execute(delete(CallRow).where(CallRow.call_id.in_(ids)).returning(*_REPLACED))]
+    # Row locks cannot cover a call_id no transaction has stored yet: two workers given the
+    # same new call would both insert it. A per-call_id lock until commit makes the second
+    # wait, then find and replace the first one's row. Both statements go in one round trip.
+    dbapi = conn.connection.dbapi_connection
+    with dbapi.cursor() as lock, dbapi.cursor() as cur:
+        with dbapi.pipeline():
+            lock.execute(_PG_LOCK_IDS, {"ids": ids})
+            cur.execute(_PG_DELETE, {"ids": ids})
+        return cur.fetchall()
 
 
 def save_call(*, session: Session, call: Call, result: CallResult, zone: ZoneInfo,
