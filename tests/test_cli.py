@@ -169,5 +169,7 @@ def test_serve_with_two_workers_answers_and_stops(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
-    with socket.socket() as s:  # every worker let go of the port
+    with socket.socket() as s:  # no worker listens on the port any more
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # closed connections' TIME_WAIT aside
         s.bind(("127.0.0.1", port))
+        s.listen()
