@@ -2,8 +2,8 @@
 
 Every write adds the new call's counts to its day, agent and team (and subtracts the counts
 of the call it replaces) in the same transaction as the call itself, so the rollups always
-agree with the stored calls. `rebuild` recounts them from the stored result documents: after an upgrade
-that finds calls already stored, or when CALLQA_TIMEZONE changes what a day is.
+agree with the stored calls. `rebuild` recounts them from the stored result documents: after
+an upgrade that finds calls already stored, or when CALLQA_TIMEZONE changes what a day is.
 """
 
 from __future__ import annotations
