@@ -16,6 +16,7 @@ from app.errors import InputError
 from app.models import Call, CallResult
 from app.store.bulk import insert_rows, one_round_trip
 from app.store.daily import Deltas, stored_verdicts
+from app.store.db import write_lock
 from app.store.days import UNDATED, day_start, local_day, to_utc
 from app.store.tables import CallRow, DailyCallsRow, DailyPhrasesRow, DailyRulesRow, HitRow, ViolationRow
 
@@ -110,7 +111,7 @@ def save_call(*, session: Session, call: Call, result: CallResult, zone: ZoneInf
     """Store one call with its result in one transaction; True when the call is new. (A
     service under load uses app.store.writer.BatchWriter, which writes many calls per
     transaction the same way.)"""
-    with session.begin():
+    with write_lock(session.get_bind()), session.begin():
         return store_calls(session=session, batch=[(call, result, received_at or datetime.now(timezone.utc))],
                            zone=zone)[0]
 

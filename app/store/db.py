@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import fcntl
+from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -33,6 +35,24 @@ def make_engine(url: str) -> Engine:
     # No pre-ping: it costs a round trip per request; a dropped connection surfaces as an
     # error on that request and the pool replaces it.
     return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+
+
+@contextmanager
+def write_lock(engine: Engine):
+    """Hold while writing to an SQLite file. SQLite lets one writer in at a time and makes the
+    others poll, sleeping up to 100 ms between tries (writes from two workers then waited over
+    a second); a lock file instead wakes the next writer the moment the last one is done.
+    Each use opens the file anew, so threads exclude each other too. No-op on PostgreSQL."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:":
+        yield
+        return
+    with open(path + ".write-lock", "ab") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def ping(*, session: Session) -> None:

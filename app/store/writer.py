@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import Call, CallResult
 from app.store.calls import save_call, store_calls
+from app.store.db import write_lock
 
 log = logging.getLogger("callqa")
 MAX_BATCH = 64
@@ -72,7 +73,7 @@ class BatchWriter:
 
     def _write(self, batch: list) -> None:
         try:
-            with self._sessions() as session, session.begin():
+            with self._sessions() as session, write_lock(session.get_bind()), session.begin():
                 created = store_calls(session=session, batch=[item[:3] for item in batch], zone=self._zone)
         except Exception:  # one bad call must not fail the others: write each on its own
             log.warning("a batch of %d calls failed; writing them one by one", len(batch), exc_info=True)

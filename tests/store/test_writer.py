@@ -58,3 +58,28 @@ def test_a_failing_batch_is_written_one_by_one(engine, lexicon, monkeypatch):
     w.close()
     with sf() as s:
         assert s.execute(select(CallRow.call_id)).scalars().all() == ["c-solo"]
+
+
+def test_sqlite_writers_take_turns_on_the_lock_file(tmp_path):
+    """Two holders of write_lock never overlap (threads here; processes use the same file)."""
+    import time
+
+    from app.store.db import make_engine, write_lock
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'lock.db'}")
+    inside, overlaps = [], []
+
+    def hold(name: str):
+        with write_lock(engine):
+            if inside:
+                overlaps.append((inside[-1], name))
+            inside.append(name)
+            time.sleep(0.05)
+            inside.remove(name)
+
+    threads = [threading.Thread(target=hold, args=(f"t{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert overlaps == [] and (tmp_path / "lock.db.write-lock").exists()
