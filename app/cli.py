@@ -67,8 +67,8 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1); any other "
                        "address needs API keys in CALLQA_API_KEYS")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1); several can share "
-                       "one PostgreSQL")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1), each listening on "
+                       "the port with its own socket; several can share one PostgreSQL")
 
     key = sub.add_parser("key", help="manage API keys")
     ksub = key.add_subparsers(dest="key_command", required=True, metavar="ACTION")
