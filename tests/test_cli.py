@@ -137,8 +137,24 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _children(pid: int) -> list[int]:
+    """Live worker processes started by pid (Linux /proc; multiprocessing's resource
+    tracker, also a child, is left out)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z" and b"spawn_main" in cmdline:
+            out.append(int(stat.parent.name))
+    return sorted(out)
+
+
 def test_serve_with_two_workers_answers_and_stops(tmp_path):
-    """Two worker processes, each with its own socket on the port; SIGTERM stops them all."""
+    """Two worker processes, each with its own socket on the port; one that dies is replaced;
+    SIGTERM stops them all."""
     import signal
     import socket
     import time
@@ -162,6 +178,15 @@ def test_serve_with_two_workers_answers_and_stops(tmp_path):
                 assert proc.poll() is None, errlog.read_text()[-2000:]
                 assert time.monotonic() < deadline, "the service did not answer in 90 s"
                 time.sleep(0.5)
+        # a worker that dies is replaced
+        children = _children(proc.pid)
+        assert len(children) == 2
+        os.kill(children[0], signal.SIGKILL)
+        deadline = time.monotonic() + 90
+        while not (len(_children(proc.pid)) == 2 and children[0] not in _children(proc.pid)):
+            assert time.monotonic() < deadline, "no worker started in place of the killed one"
+            time.sleep(0.5)
+        assert proc.poll() is None
         # a second server on the same port is refused, not let in beside the first
         second = subprocess.run([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
                                 env=env, capture_output=True, text=True, timeout=60)
@@ -173,3 +198,13 @@ def test_serve_with_two_workers_answers_and_stops(tmp_path):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # closed connections' TIME_WAIT aside
         s.bind(("127.0.0.1", port))
         s.listen()
+
+
+def test_serve_stops_when_workers_cannot_start(tmp_path):
+    """A worker that cannot start (here: no lexicon) is not restarted forever: serve exits 2."""
+    env = {**os.environ, "CALLQA_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+           "CALLQA_LEXICON_DIR": str(tmp_path / "missing")}
+    env.pop("CALLQA_API_KEYS", None)
+    done = subprocess.run([sys.executable, "-m", "app.cli", "serve", "--port", str(_free_port()), "--workers", "2"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "exited during start-up" in done.stderr

@@ -21,7 +21,7 @@ from app.errors import ConfigError
 
 log = logging.getLogger("callqa")
 APP = "app.api.app:create_app"
-START_GRACE = 10.0  # a worker that dies sooner than this after starting is a broken start, not a crash
+START_GRACE = 10.0  # a worker that exits by itself sooner than this after starting could not start
 
 
 def serve(host: str, port: int, workers: int) -> None:
@@ -49,7 +49,8 @@ def serve(host: str, port: int, workers: int) -> None:
             for slot, (p, started) in list(procs.items()):
                 if p.is_alive():
                     continue
-                if time.monotonic() - started < START_GRACE:
+                if p.exitcode and p.exitcode > 0 and time.monotonic() - started < START_GRACE:
+                    # it stopped itself (not killed by a signal): starting it again would fail again
                     raise ConfigError(f"worker {slot} exited during start-up (exit code {p.exitcode}); "
                                       "its log above says why")
                 log.warning("worker %d (pid %d) exited with code %s; starting another", slot, p.pid, p.exitcode)
