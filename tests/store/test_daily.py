@@ -167,7 +167,7 @@ def test_totals_from_rollups_and_verdicts_equal_counting_the_calls(engine, lexic
 
     rng = random.Random(5)
     sf = make_sessionmaker(engine)
-    for i in range(60):
+    for _ in range(60):
         c = _random_call(rng, f"c-{rng.randint(0, 45):02d}")
         with sf() as s:
             save_call(session=s, call=c, result=score_call(c, lexicon), zone=ZONE)
