@@ -43,12 +43,12 @@ def child_rows(call: Call, result: CallResult, zone: ZoneInfo) -> tuple[list[dic
     """The `violations` and `hits` rows of a scored call."""
     common = {"call_id": call.call_id, "agent_id": call.agent_id, "team_id": call.team_id,
               "started_at": to_utc(call.started_at, zone)}
-    rules = [{**common, "rule_id": r.rule_id, "deduction": r.deduction, "hit_count": len(r.hits),
-              "call_passed": result.passed} for r in result.rules if r.status == "failed"]
+    violations = [{**common, "rule_id": r.rule_id, "deduction": r.deduction, "hit_count": len(r.hits),
+                   "call_passed": result.passed} for r in result.rules if r.status == "failed"]
     hits = [{**common, "rule_id": r.rule_id, "phrase": h.phrase, "matched": h.matched, "method": h.method,
              "utterance_index": h.utterance_index}
             for r in result.rules for h in r.hits]
-    return rules, hits
+    return violations, hits
 
 
 def store_calls(*, session: Session, batch: list[tuple[Call, CallResult, datetime]], zone: ZoneInfo) -> list[bool]:
@@ -66,13 +66,13 @@ def store_calls(*, session: Session, batch: list[tuple[Call, CallResult, datetim
         replaced.add(call_id)
         deltas.add_call(-1, agent_id=agent_id, team_id=team_id, started_at=started_at, score=score, passed=passed,
                         verdicts=stored_verdicts(result))
-    calls, rules, hits = [], [], []
+    calls, violations, hits = [], [], []
     for i in order:
         call, result, received_at = batch[i]
         values = call_values(call, result, received_at, zone)
-        rr, hh = child_rows(call, result, zone)
+        vv, hh = child_rows(call, result, zone)
         calls.append(values)
-        rules += rr
+        violations += vv
         hits += hh
         deltas.add_call(1, agent_id=call.agent_id, team_id=call.team_id, started_at=values["started_at"],
                         score=result.score, passed=result.passed,
@@ -83,7 +83,7 @@ def store_calls(*, session: Session, batch: list[tuple[Call, CallResult, datetim
     conn = session.connection()
     with one_round_trip(conn):
         insert_rows(conn, CallRow.__table__, calls, row_by_row=True)
-        insert_rows(conn, ViolationRow.__table__, rules)
+        insert_rows(conn, ViolationRow.__table__, violations)
         insert_rows(conn, HitRow.__table__, hits)
         deltas.write(session)
     return [call.call_id not in replaced for call, _, _ in batch]
@@ -141,16 +141,20 @@ SORTS = {
 }
 
 
-def _where(f: CallFilter) -> list:
-    conds = []
-    if f.agent_id is not None:
-        conds.append(CallRow.agent_id == f.agent_id)
-    if f.team_id is not None:
-        conds.append(CallRow.team_id == f.team_id)
+def _agent_team_time(table, f: CallFilter) -> list:
+    """The filter's agent, team and start-time conditions, on calls or on a table that
+    repeats those columns of its call (violations, hits)."""
+    conds = [col == value for col, value in ((table.agent_id, f.agent_id), (table.team_id, f.team_id))
+             if value is not None]
     if f.since is not None:
-        conds.append(CallRow.started_at >= f.since)
+        conds.append(table.started_at >= f.since)
     if f.until is not None:
-        conds.append(CallRow.started_at < f.until)
+        conds.append(table.started_at < f.until)
+    return conds
+
+
+def _where(f: CallFilter) -> list:
+    conds = _agent_team_time(CallRow, f)
     if f.min_score is not None:
         conds.append(CallRow.score >= f.min_score)
     if f.max_score is not None:
@@ -172,35 +176,23 @@ def _count(session: Session, f: CallFilter, conds: list, zone: ZoneInfo) -> int:
     plain = f.min_score is None and f.max_score is None and f.phrase is None and f.agent_id != "" and f.team_id != ""
     if plain and f.rule_id is None and all(t is None or t == day_start(local_day(t, zone), zone) for t in (f.since, f.until)):
         d = DailyCallsRow
-        rconds = [c for c in (d.agent_id == f.agent_id if f.agent_id is not None else None,
-                              d.team_id == f.team_id if f.team_id is not None else None) if c is not None]
+        rconds = [col == value for col, value in ((d.agent_id, f.agent_id), (d.team_id, f.team_id))
+                  if value is not None]
         if f.since is not None or f.until is not None:
             rconds.append(d.day > UNDATED)  # a call without started_at is outside every range
             rconds += _day_range(d, f.since and local_day(f.since, zone), f.until and local_day(f.until, zone))
         n = {None: d.calls, True: d.passed, False: d.calls - d.passed}[f.passed]
         return session.execute(select(func.coalesce(func.sum(n), 0)).where(*rconds)).scalar_one()
     if plain and f.rule_id is not None:
-        r = ViolationRow
-        rconds = [r.rule_id == f.rule_id]
-        for col, value in ((r.call_passed, f.passed), (r.agent_id, f.agent_id), (r.team_id, f.team_id)):
-            if value is not None:
-                rconds.append(col == value)
-        if f.since is not None:
-            rconds.append(r.started_at >= f.since)
-        if f.until is not None:
-            rconds.append(r.started_at < f.until)
-        return session.execute(select(func.count()).select_from(r).where(*rconds)).scalar_one()
+        v = ViolationRow
+        vconds = [v.rule_id == f.rule_id, *_agent_team_time(v, f)]
+        if f.passed is not None:
+            vconds.append(v.call_passed == f.passed)
+        return session.execute(select(func.count()).select_from(v).where(*vconds)).scalar_one()
     if f.phrase is not None and f.rule_id is None and f.passed is None and f.min_score is None and f.max_score is None:
         h = HitRow
-        hconds = [h.phrase == f.phrase]
-        for col, value in ((h.agent_id, f.agent_id), (h.team_id, f.team_id)):
-            if value is not None:
-                hconds.append(col == value)
-        if f.since is not None:
-            hconds.append(h.started_at >= f.since)
-        if f.until is not None:
-            hconds.append(h.started_at < f.until)
-        return session.execute(select(func.count(h.call_id.distinct())).where(*hconds)).scalar_one()
+        return session.execute(select(func.count(h.call_id.distinct()))
+                               .where(h.phrase == f.phrase, *_agent_team_time(h, f))).scalar_one()
     return session.execute(select(func.count()).select_from(CallRow).where(*conds)).scalar_one()
 
 

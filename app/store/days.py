@@ -34,11 +34,7 @@ def to_utc(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
 
 def local_day(moment: datetime | None, zone: ZoneInfo) -> date:
     """The center's calendar day of an instant (UNDATED for none)."""
-    if moment is None:
-        return UNDATED
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(zone).date()
+    return UNDATED if moment is None else to_utc(moment, zone).astimezone(zone).date()
 
 
 def day_start(day: date, zone: ZoneInfo) -> datetime:
