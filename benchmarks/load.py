@@ -42,13 +42,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _request(body: bytes, port: int) -> bytes:
-    return (f"POST /v1/calls HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+def _request(body: bytes, port: int, path: str = "/v1/calls") -> bytes:
+    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n").encode() + body
 
 
-async def _client(port: int, bodies: list[tuple[str, bytes]], deadline: float, acked: dict, lat: list, errors: list,
-                  schedule=None):
+async def _client(port: int, path: str, bodies: list[tuple[str, bytes]], deadline: float, acked: dict, lat: list,
+                  errors: list, schedule=None):
     """Send the bodies one after another on one keep-alive connection. With a schedule
     (the time each request is due), wait for it, and measure latency from when the request
     was due, not from when it went out: a server that falls behind is charged for the wait."""
@@ -65,7 +65,7 @@ async def _client(port: int, bodies: list[tuple[str, bytes]], deadline: float, a
                 if due > time.perf_counter():
                     await asyncio.sleep(due - time.perf_counter())
             t0 = due if due is not None else time.perf_counter()
-            writer.write(_request(body, port))
+            writer.write(_request(body, port, path))
             await writer.drain()
             status_line = await reader.readline()
             length = 0
@@ -86,7 +86,7 @@ async def _client(port: int, bodies: list[tuple[str, bytes]], deadline: float, a
         writer.close()
 
 
-async def _run(port: int, clients: int, seconds: float, calls_per_client: int, resend: float, seed: int,
+async def _run(port: int, path: str, clients: int, seconds: float, calls_per_client: int, resend: float, seed: int,
                rate: float = 0.0, prefix: str = "load"):
     rng = random.Random(seed)
     # 300 distinct transcripts, each request with its own call_id (generating every call would
@@ -117,7 +117,7 @@ async def _run(port: int, clients: int, seconds: float, calls_per_client: int, r
         # client c's i-th request is due at start + (i * clients + c) / rate: evenly spaced overall
         return (lambda i: start + (i * clients + c) / rate) if rate else None
 
-    await asyncio.gather(*(_client(port, b, deadline, acked, lat, errors, schedule(c)) for c, b in enumerate(per_client)))
+    await asyncio.gather(*(_client(port, path, b, deadline, acked, lat, errors, schedule(c)) for c, b in enumerate(per_client)))
     return acked, lat, errors, time.perf_counter() - start
 
 
@@ -136,9 +136,59 @@ def _wait_ready(port: int, proc: subprocess.Popen, log: Path, timeout: float = 6
     raise SystemExit("callqa serve did not answer /healthz in time")
 
 
-def _phase(db: str, args, port: int, rate: float, prefix: str, acked_all: dict) -> bool:
-    acked, lat, errors, elapsed = asyncio.run(_run(port, args.clients, args.seconds, args.calls_per_client,
+def _cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) used so far by these processes, from /proc."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:  # the process has ended
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _processes(pred) -> list[int]:
+    """The running processes whose command line satisfies pred (Linux /proc)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    cmd = f.read().split(b"\0")
+            except OSError:
+                continue
+            if pred(cmd):
+                out.append(int(entry))
+    return out
+
+
+def _service_pids(root: int) -> list[int]:
+    """`callqa serve` and its worker processes."""
+    children: dict[int, list[int]] = {}
+    for pid in _processes(lambda cmd: True):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+        children.setdefault(ppid, []).append(pid)
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo += children.get(pid, [])
+    return out
+
+
+def _phase(db: str, args, port: int, rate: float, prefix: str, acked_all: dict, server: int) -> bool:
+    # Where the CPU goes, per call: the numbers that stay put on a machine whose speed does not.
+    service, postgres = _service_pids(server), _processes(lambda cmd: b"postgres" in cmd[0])
+    before = (_cpu_seconds(service), _cpu_seconds(postgres), time.process_time())
+    acked, lat, errors, elapsed = asyncio.run(_run(port, args.path, args.clients, args.seconds, args.calls_per_client,
                                                    args.resend, args.seed, rate, prefix))
+    used = (_cpu_seconds(service) - before[0], _cpu_seconds(postgres) - before[1], time.process_time() - before[2])
     for k, v in acked.items():
         acked_all[k] = acked_all.get(k, 0) + v
     lat.sort()
@@ -147,6 +197,10 @@ def _phase(db: str, args, port: int, rate: float, prefix: str, acked_all: dict) 
     print(f"{db:<11} {mode:<22} {args.workers} workers, {args.clients} clients, {elapsed:.1f} s: {n:,} requests, "
           f"{n / elapsed:,.0f} calls/s; latency p50 {statistics.median(lat) * 1000:.1f} ms, "
           f"p99 {lat[int(n * 0.99) - 1] * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms; errors {len(errors)}")
+    if n:
+        print(f"{'':<11} CPU per call: service {used[0] / n * 1000:.2f} ms"
+              + (f", PostgreSQL {used[1] / n * 1000:.2f} ms" if db == "postgresql" else "")
+              + f", load generator {used[2] / n * 1000:.2f} ms")
     return not errors
 
 
@@ -170,15 +224,18 @@ def bench(db: str, args) -> None:
                                 stdout=subprocess.DEVNULL, stderr=log)
         try:
             _wait_ready(port, proc, Path(tmp) / "serve.log")
-            ok &= _phase(db, args, port, 0.0, "max", acked)
+            ok &= _phase(db, args, port, 0.0, "max", acked, proc.pid)
             for rate in args.rate:
-                ok &= _phase(db, args, port, rate, f"r{rate:g}", acked)
+                ok &= _phase(db, args, port, rate, f"r{rate:g}", acked, proc.pid)
         finally:
             proc.terminate()
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+    if args.path != "/v1/calls":
+        print(f"{'':<11} (scored only: nothing stored to check) -> {'OK' if ok else 'FAILED'}")
+        return
     eng = make_engine(url)
     with eng.connect() as conn:
         stored = [r[0] for r in conn.execute(select(CallRow.call_id))]
@@ -203,6 +260,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rate", type=float, nargs="*", default=[400.0],
                     help="after the run as fast as the service answers, a run paced at each of these rates "
                          "(calls/s over all clients; default 400)")
+    ap.add_argument("--score-only", dest="path", action="store_const", const="/v1/score", default="/v1/calls",
+                    help="POST to /v1/score (score without storing): the service's cost without the database")
     args = ap.parse_args(argv)
     print(f"load benchmark on {os.cpu_count()} cores; calls of ~1,600 characters "
           f"(about {len(json.dumps(speed_call(0, random.Random(0)), ensure_ascii=False).encode()) // 1024} KB each)")
