@@ -78,11 +78,10 @@ def store_calls(*, session: Session, batch: list[tuple[Call, CallResult, datetim
                         score=result.score, passed=result.passed,
                         verdicts=[(r.rule_id, r.status, [h.phrase for h in r.hits]) for r in result.rules])
     # Core inserts on the session's connection, without the ORM's per-object bookkeeping, sent
-    # together. The calls' JSON documents would be escaped character by character inside an
-    # array literal, so they go row by row.
+    # together.
     conn = session.connection()
     with one_round_trip(conn):
-        insert_rows(conn, CallRow.__table__, calls, row_by_row=True)
+        insert_rows(conn, CallRow.__table__, calls)
         insert_rows(conn, ViolationRow.__table__, violations)
         insert_rows(conn, HitRow.__table__, hits)
         deltas.write(session)
