@@ -95,6 +95,19 @@ def test_agent_summary_and_rule_stats(engine, lexicon):
                                                                "pass_rate": None, "violations": {}, "trend": []}
 
 
+def test_postgresql_compresses_new_documents_with_lz4(engine, lexicon):
+    """Migration 0003: a stored transcript long enough to be compressed is compressed with
+    lz4 (the servers here are built with it); SQLite has no such setting and stores it plain."""
+    c = call("lz4-1").model_copy(update={"utterances": call("x").utterances * 60})
+    store(make_sessionmaker(engine), lexicon, c)
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            method = conn.exec_driver_sql("SELECT pg_column_compression(transcript) FROM calls").scalar_one()
+            assert method == "lz4"
+        stored = conn.execute(select(CallRow.transcript)).scalar_one()
+    assert stored == c.model_dump_json(exclude_none=True)
+
+
 def test_migrations_match_the_tables(engine):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
