@@ -11,23 +11,11 @@ already a tight loop.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
-
-
-@contextmanager
-def one_round_trip(conn: Connection):
-    """On PostgreSQL the inserts made inside go to the server together (psycopg's pipeline
-    mode) and the client waits once, at the end, where any error is raised."""
-    if conn.dialect.name == "postgresql":
-        with conn.connection.dbapi_connection.pipeline():
-            yield
-    else:
-        yield
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict], *, add_on_conflict: bool = False) -> None:
@@ -54,7 +42,7 @@ def _counters(table: Table) -> tuple[list[str], list[str]]:
 
 # PostgreSQL array literals: every element in double quotes, with backslash and double quote
 # escaped by a backslash (the whole quoting rule inside quotes), or a bare NULL.
-def _quoted(values: list) -> str:
+def text_array(values: list) -> str:
     return "{" + ",".join(["NULL" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
                            for v in values]) + "}"
 
@@ -90,7 +78,7 @@ def _pg_encoders(table: Table, columns: tuple[str, ...]) -> tuple:
         if kind is date:
             return _dates
         if kind is str:
-            return _quoted
+            return text_array
         raise TypeError(f"no array encoding for column {table.name}.{column.name} ({column.type})")
     return tuple(encoder(table.c[c]) for c in columns)
 

@@ -9,12 +9,12 @@ from datetime import date, datetime, timezone
 
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, delete, exists, func, or_, select
+from sqlalchemy import Connection, Select, and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import InputError
 from app.models import Call, CallResult
-from app.store.bulk import insert_rows, one_round_trip
+from app.store.bulk import insert_rows, text_array
 from app.store.daily import Deltas, stored_verdicts
 from app.store.db import write_lock
 from app.store.days import UNDATED, day_start, local_day, to_utc
@@ -23,10 +23,10 @@ from app.store.tables import CallRow, DailyCallsRow, DailyPhrasesRow, DailyRules
 
 _REPLACED = (CallRow.call_id, CallRow.agent_id, CallRow.team_id, CallRow.started_at, CallRow.score, CallRow.passed,
              CallRow.result)
-# PostgreSQL: per-call_id locks until commit, then the calls being replaced, in one round trip
+# PostgreSQL: per-call_id locks until commit, then the calls being replaced
 _PG_LOCK_IDS = ("SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) "
-                "FROM unnest(CAST(%(ids)s AS text[])) WITH ORDINALITY AS t(id, n) ORDER BY n")
-_PG_DELETE = (f"DELETE FROM calls WHERE call_id = ANY(CAST(%(ids)s AS text[])) "
+                "FROM unnest(CAST(%s AS text[])) WITH ORDINALITY AS t(id, n) ORDER BY n")
+_PG_DELETE = (f"DELETE FROM calls WHERE call_id = ANY(CAST(%s AS text[])) "
               f"RETURNING {', '.join(c.name for c in _REPLACED)}")
 
 
@@ -56,16 +56,13 @@ def store_calls(*, session: Session, batch: list[tuple[Call, CallResult, datetim
     earlier calls of the same call_id; for each, whether it is new.
 
     A replaced call is deleted (its violations and hits go with it) and its counts subtracted
-    from the daily rollups, then the new one is inserted and counted. Calls are written in
-    call_id order, so two writers' transactions take their locks in the same order."""
+    from the daily rollups, then the new one is inserted and counted. Every row is built
+    before the first statement, so the transaction holds its locks only while the database
+    works. Calls are written in call_id order and rollup rows in key order, so two writers'
+    transactions take their locks in the same order."""
     order = sorted(range(len(batch)), key=lambda i: batch[i][0].call_id)
     ids = [batch[i][0].call_id for i in order]
-    deltas = Deltas(zone)
-    replaced = set()
-    for call_id, agent_id, team_id, started_at, score, passed, result in _delete_replaced(session, ids):
-        replaced.add(call_id)
-        deltas.add_call(-1, agent_id=agent_id, team_id=team_id, started_at=started_at, score=score, passed=passed,
-                        verdicts=stored_verdicts(result))
+    added = Deltas(zone)
     calls, violations, hits = [], [], []
     for i in order:
         call, result, received_at = batch[i]
@@ -74,35 +71,48 @@ def store_calls(*, session: Session, batch: list[tuple[Call, CallResult, datetim
         calls.append(values)
         violations += vv
         hits += hh
-        deltas.add_call(1, agent_id=call.agent_id, team_id=call.team_id, started_at=values["started_at"],
-                        score=result.score, passed=result.passed,
-                        verdicts=[(r.rule_id, r.status, [h.phrase for h in r.hits]) for r in result.rules])
-    # Core inserts on the session's connection, without the ORM's per-object bookkeeping, sent
-    # together.
+        added.add_call(1, agent_id=call.agent_id, team_id=call.team_id, started_at=values["started_at"],
+                       score=result.score, passed=result.passed,
+                       verdicts=[(r.rule_id, r.status, [h.phrase for h in r.hits]) for r in result.rules])
     conn = session.connection()
-    with one_round_trip(conn):
-        insert_rows(conn, CallRow.__table__, calls)
-        insert_rows(conn, ViolationRow.__table__, violations)
-        insert_rows(conn, HitRow.__table__, hits)
-        deltas.write(session)
-    return [call.call_id not in replaced for call, _, _ in batch]
+    if conn.dialect.name == "postgresql":
+        replaced = _pg_replace(conn, ids, calls, violations, hits, added)
+        deltas = Deltas(zone)  # the new counts are in; the replaced calls' are still to take off
+    else:  # SQLite: one writer at a time already (app.store.db.write_lock)
+        replaced = [tuple(r) for r in conn.execute(delete(CallRow).where(CallRow.call_id.in_(ids)).returning(*_REPLACED))]
+        for table, rows in ((CallRow, calls), (ViolationRow, violations), (HitRow, hits)):
+            insert_rows(conn, table.__table__, rows)
+        deltas = added  # new and replaced counts summed, then written once
+    for _call_id, agent_id, team_id, started_at, score, passed, result in replaced:
+        deltas.add_call(-1, agent_id=agent_id, team_id=team_id, started_at=started_at, score=score, passed=passed,
+                        verdicts=stored_verdicts(result))
+    if deltas is added or replaced:
+        # On PostgreSQL this is rare (the same call sent again), and the replaced call's
+        # rollup rows are mostly the ones this transaction has just updated and holds.
+        deltas.write(conn)
+    replaced_ids = {r[0] for r in replaced}
+    return [call.call_id not in replaced_ids for call, _, _ in batch]
 
 
-def _delete_replaced(session: Session, ids: list[str]) -> list[tuple]:
-    """Delete the stored calls with these ids (their violations and hits go with them);
-    their rows as they were."""
-    conn = session.connection()
-    if conn.dialect.name != "postgresql":  # SQLite: one writer at a time already
-        return [tuple(r) for r in conn.execute(delete(CallRow).where(CallRow.call_id.in_(ids)).returning(*_REPLACED))]
-    # Row locks cannot cover a call_id no transaction has stored yet: two workers given the
-    # same new call would both insert it. A per-call_id lock until commit makes the second
-    # wait, then find and replace the first one's row. Both statements go in one round trip.
+def _pg_replace(conn: Connection, ids: list[str], calls: list[dict], violations: list[dict], hits: list[dict],
+                added: Deltas) -> list[tuple]:
+    """PostgreSQL, in one round trip: lock the call_ids, delete the stored calls with them
+    (their violations and hits go too), insert the new rows and add the new counts. Returns
+    the deleted calls' rows as they were.
+
+    Row locks cannot cover a call_id no transaction has stored yet: two workers given the same
+    new call would both insert it. A per-call_id advisory lock until commit makes the second
+    wait, then find and replace the first one's row."""
     dbapi = conn.connection.dbapi_connection
-    with dbapi.cursor() as lock, dbapi.cursor() as cur:
+    with dbapi.cursor() as lock, dbapi.cursor() as deleted:
         with dbapi.pipeline():
-            lock.execute(_PG_LOCK_IDS, {"ids": ids})
-            cur.execute(_PG_DELETE, {"ids": ids})
-        return cur.fetchall()
+            ids_literal = text_array(ids)
+            lock.execute(_PG_LOCK_IDS, (ids_literal,))
+            deleted.execute(_PG_DELETE, (ids_literal,))
+            for table, rows in ((CallRow, calls), (ViolationRow, violations), (HitRow, hits)):
+                insert_rows(conn, table.__table__, rows)
+            added.write(conn)
+        return deleted.fetchall()
 
 
 def save_call(*, session: Session, call: Call, result: CallResult, zone: ZoneInfo,

@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import Connection, delete, select, text
 from sqlalchemy.orm import Session
 
 from app.store.bulk import insert_rows
@@ -52,10 +52,9 @@ class Deltas:
             for phrase in phrases:
                 self.phrases[(day, rule_id, phrase, team, agent)] += sign
 
-    def write(self, session: Session) -> None:
+    def write(self, conn: Connection) -> None:
         """Upsert the summed counts, in key order: two writers touching the same rollup rows
         lock them in the same order and cannot deadlock."""
-        conn = session.connection()
         calls = [{"day": k[0], "team_id": k[1], "agent_id": k[2], "calls": v[0], "passed": v[1], "score_sum": v[2]}
                  for k, v in sorted(self.calls.items()) if v[0] or v[1] or v[2]]
         rules = [{"day": k[0], "rule_id": k[1], "team_id": k[2], "agent_id": k[3], "calls": v[0],
@@ -86,7 +85,7 @@ def rebuild(session: Session, zone: ZoneInfo, *, chunk: int = 5_000) -> None:
                                     CallRow.passed, CallRow.result).execution_options(yield_per=chunk)):
         deltas.add_call(1, agent_id=r.agent_id, team_id=r.team_id, started_at=r.started_at, score=r.score,
                         passed=r.passed, verdicts=stored_verdicts(r.result))
-    deltas.write(session)
+    deltas.write(session.connection())
     _set_zone(session, zone)
 
 
