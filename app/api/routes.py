@@ -37,9 +37,9 @@ def _session(request: Request):
 
 
 # The request body is the native call JSON (schema "Call", added to the OpenAPI document by
-# app.api.app). It is parsed by pydantic-core straight from the bytes, and all the work of a
-# call (parse, score, store, serialize) runs as one job on the thread pool, leaving the event
-# loop free for I/O.
+# app.api.app). It is parsed by pydantic-core straight from the bytes; parsing, scoring and
+# serializing the result are one job (see _score), and the serialized result is also what
+# the store keeps.
 CALL_BODY = {"requestBody": {"required": True, "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/Call"}}}}}
 _to_json = CallResult.__pydantic_serializer__.to_json
@@ -62,10 +62,18 @@ def _score_job(app, body: bytes) -> tuple[CallResult, Call, bytes]:
     return result, call, _to_json(result, exclude_none=True)
 
 
+# A body up to this size (a call of some ten thousand characters; ordinary calls are 5-10 KB)
+# is parsed and scored right on the event loop: it takes about a millisecond, less than
+# handing it to a thread and back costs. A larger one goes to the worker's one scoring thread,
+# so the loop keeps answering other requests meanwhile.
+INLINE_BODY_BYTES = 32 * 1024
+
+
 async def _score(request: Request) -> tuple[CallResult, Call, bytes]:
-    """Parse and score on the worker's one scoring thread: scoring is CPU-bound, and more
-    threads would only take turns at the GIL (each numpy call then waits to get it back)."""
     body = await request.body()
+    if len(body) <= INLINE_BODY_BYTES:
+        return _score_job(request.app, body)
+    # Scoring is CPU-bound: more threads would only take turns at the GIL.
     return await _in_thread(_score_job, request.app, body, limiter=request.app.state.cpu)
 
 
@@ -75,7 +83,7 @@ async def _score(request: Request) -> tuple[CallResult, Call, bytes]:
 async def post_call(request: Request) -> Response:
     result, call, payload = await _score(request)
     # The writer commits waiting calls together; the answer goes out once this one is stored.
-    created = await asyncio.wrap_future(request.app.state.writer.submit(call, result))
+    created = await asyncio.wrap_future(request.app.state.writer.submit(call, result, payload))
     record_result(result, stored=True)
     return Response(payload, status_code=201 if created else 200, media_type="application/json")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import date, datetime, timezone
 
 from zoneinfo import ZoneInfo
@@ -30,13 +31,23 @@ _PG_DELETE = (f"DELETE FROM calls WHERE call_id = ANY(CAST(%s AS text[])) "
               f"RETURNING {', '.join(c.name for c in _REPLACED)}")
 
 
-def call_values(call: Call, result: CallResult, received_at: datetime, zone: ZoneInfo) -> dict:
+class Scored(NamedTuple):
+    """A scored call on its way to the store."""
+
+    call: Call
+    result: CallResult
+    received_at: datetime
+    result_json: str | None = None  # the result already serialized (the service's answer), if at hand
+
+
+def call_values(call: Call, result: CallResult, received_at: datetime, zone: ZoneInfo,
+                result_json: str | None = None) -> dict:
     """The `calls` row of a scored call (documents as pydantic's UTF-8 JSON text)."""
     return {"call_id": call.call_id, "agent_id": call.agent_id, "team_id": call.team_id,
             "started_at": to_utc(call.started_at, zone), "direction": call.direction, "score": result.score,
             "passed": result.passed, "lexicon_version": result.lexicon_version, "received_at": received_at,
             "transcript": call.model_dump_json(exclude_none=True),
-            "result": result.model_dump_json(exclude_none=True)}
+            "result": result_json if result_json is not None else result.model_dump_json(exclude_none=True)}
 
 
 def child_rows(call: Call, result: CallResult, zone: ZoneInfo) -> tuple[list[dict], list[dict]]:
@@ -51,7 +62,7 @@ def child_rows(call: Call, result: CallResult, zone: ZoneInfo) -> tuple[list[dic
     return violations, hits
 
 
-def store_calls(*, session: Session, batch: list[tuple[Call, CallResult, datetime]], zone: ZoneInfo) -> list[bool]:
+def store_calls(*, session: Session, batch: list[Scored], zone: ZoneInfo) -> list[bool]:
     """Store distinct calls with their results, inside the caller's transaction, replacing
     earlier calls of the same call_id; for each, whether it is new.
 
@@ -60,13 +71,13 @@ def store_calls(*, session: Session, batch: list[tuple[Call, CallResult, datetim
     before the first statement, so the transaction holds its locks only while the database
     works. Calls are written in call_id order and rollup rows in key order, so two writers'
     transactions take their locks in the same order."""
-    order = sorted(range(len(batch)), key=lambda i: batch[i][0].call_id)
-    ids = [batch[i][0].call_id for i in order]
+    order = sorted(range(len(batch)), key=lambda i: batch[i].call.call_id)
+    ids = [batch[i].call.call_id for i in order]
     added = Deltas(zone)
     calls, violations, hits = [], [], []
     for i in order:
-        call, result, received_at = batch[i]
-        values = call_values(call, result, received_at, zone)
+        call, result, received_at, result_json = batch[i]
+        values = call_values(call, result, received_at, zone, result_json)
         vv, hh = child_rows(call, result, zone)
         calls.append(values)
         violations += vv
@@ -91,7 +102,7 @@ def store_calls(*, session: Session, batch: list[tuple[Call, CallResult, datetim
         # rollup rows are mostly the ones this transaction has just updated and holds.
         deltas.write(conn)
     replaced_ids = {r[0] for r in replaced}
-    return [call.call_id not in replaced_ids for call, _, _ in batch]
+    return [item.call.call_id not in replaced_ids for item in batch]
 
 
 def _pg_replace(conn: Connection, ids: list[str], calls: list[dict], violations: list[dict], hits: list[dict],
@@ -121,7 +132,7 @@ def save_call(*, session: Session, call: Call, result: CallResult, zone: ZoneInf
     service under load uses app.store.writer.BatchWriter, which writes many calls per
     transaction the same way.)"""
     with write_lock(session.get_bind()), session.begin():
-        return store_calls(session=session, batch=[(call, result, received_at or datetime.now(timezone.utc))],
+        return store_calls(session=session, batch=[Scored(call, result, received_at or datetime.now(timezone.utc))],
                            zone=zone)[0]
 
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import Call, CallResult
-from app.store.calls import save_call, store_calls
+from app.store.calls import Scored, save_call, store_calls
 from app.store.db import write_lock
 
 log = logging.getLogger("callqa")
@@ -33,10 +33,12 @@ class BatchWriter:
         self._thread = threading.Thread(target=self._run, name="callqa-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, call: Call, result: CallResult) -> Future:
-        """Queue the call; the future says True (new) or False (replaced) once committed."""
+    def submit(self, call: Call, result: CallResult, result_json: bytes | None = None) -> Future:
+        """Queue the call (with its result serialized, when that is at hand); the future says
+        True (new) or False (replaced) once committed."""
         fut: Future = Future()
-        self._queue.put((call, result, datetime.now(timezone.utc), fut))
+        text = result_json.decode() if result_json is not None else None
+        self._queue.put((Scored(call, result, datetime.now(timezone.utc), text), fut))
         return fut
 
     def save(self, call: Call, result: CallResult) -> bool:
@@ -54,7 +56,7 @@ class BatchWriter:
             if item is None:
                 return
             batch = [item]
-            seen = {item[0].call_id}
+            seen = {item[0].call.call_id}
             # Take what is already waiting: calls that arrived during the last commit.
             while len(batch) < MAX_BATCH:
                 try:
@@ -64,26 +66,26 @@ class BatchWriter:
                 if nxt is None:
                     self._queue.put(None)
                     break
-                if nxt[0].call_id in seen:  # the same call twice: its second copy goes next time
+                if nxt[0].call.call_id in seen:  # the same call twice: its second copy goes next time
                     pending.append(nxt)
                     break
-                seen.add(nxt[0].call_id)
+                seen.add(nxt[0].call.call_id)
                 batch.append(nxt)
             self._write(batch)
 
     def _write(self, batch: list) -> None:
         try:
             with self._sessions() as session, write_lock(session.get_bind()), session.begin():
-                created = store_calls(session=session, batch=[item[:3] for item in batch], zone=self._zone)
+                created = store_calls(session=session, batch=[scored for scored, _ in batch], zone=self._zone)
         except Exception:  # one bad call must not fail the others: write each on its own
             log.warning("a batch of %d calls failed; writing them one by one", len(batch), exc_info=True)
-            for call, result, received_at, fut in batch:
+            for scored, fut in batch:
                 try:
                     with self._sessions() as session:
-                        fut.set_result(save_call(session=session, call=call, result=result, zone=self._zone,
-                                                 received_at=received_at))
+                        fut.set_result(save_call(session=session, call=scored.call, result=scored.result,
+                                                 zone=self._zone, received_at=scored.received_at))
                 except Exception as exc:
                     fut.set_exception(exc)
             return
-        for (_call, _result, _at, fut), new in zip(batch, created):
+        for (_scored, fut), new in zip(batch, created):
             fut.set_result(new)

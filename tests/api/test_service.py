@@ -51,6 +51,26 @@ def test_post_new_then_again_replaces(client):
     assert detail["result"]["score"] == r.json()["score"]
 
 
+def test_large_and_ordinary_calls_score_and_store_alike(client):
+    """An ordinary call is scored on the event loop, one over INLINE_BODY_BYTES on the scoring
+    thread: both answers equal /v1/score's, and the stored result equals the answer."""
+    from app.api.routes import INLINE_BODY_BYTES
+    from app.models import CallResult
+
+    small = _calls()[1]
+    filler = [{"speaker": "customer", "text": "我家空调不制冷了，遥控器也没反应，" * 3}] * 200
+    large = {**small, "call_id": "c-big", "utterances": small["utterances"][:-1] + filler + small["utterances"][-1:]}
+    assert len(json.dumps(small, ensure_ascii=False).encode()) < INLINE_BODY_BYTES
+    assert INLINE_BODY_BYTES < len(json.dumps(large, ensure_ascii=False).encode()) < 64 * 1024
+    for call in (small, large):
+        stored = client.post("/v1/calls", json=call, headers=auth("ingest"))
+        scored = client.post("/v1/score", json=call, headers=auth("ingest"))
+        assert stored.status_code == 201 and stored.json() == scored.json()
+        detail = client.get(f"/v1/calls/{call['call_id']}", headers=auth("read")).json()
+        assert CallResult.model_validate(detail["result"]) == CallResult.model_validate(stored.json())
+        assert len(detail["call"]["utterances"]) == len(call["utterances"])
+
+
 def test_queries(client):
     for call in _calls():
         assert client.post("/v1/calls", json=call, headers=auth("admin")).status_code == 201
