@@ -119,7 +119,11 @@ def _pg_replace(conn: Connection, ids: list[str], calls: list[dict], violations:
         with dbapi.pipeline():
             ids_literal = text_array(ids)
             lock.execute(_PG_LOCK_IDS, (ids_literal,))
-            deleted.execute(_PG_DELETE, (ids_literal,))
+            # Planned afresh each time (prepare=False): psycopg prepares a statement run five
+            # times, and PostgreSQL may then keep one generic plan for good. Made while the
+            # table was still small, that plan was a sequential scan, which every later
+            # batch repeated over the whole table.
+            deleted.execute(_PG_DELETE, (ids_literal,), prepare=False)
             for table, rows in ((CallRow, calls), (ViolationRow, violations), (HitRow, hits)):
                 insert_rows(conn, table.__table__, rows)
             added.write(conn)
