@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.store.db import drop_everything, make_engine
 from app.store.tables import CallRow
@@ -239,6 +239,10 @@ def bench(db: str, args) -> None:
     eng = make_engine(url)
     with eng.connect() as conn:
         stored = [r[0] for r in conn.execute(select(CallRow.call_id))]
+        if db == "postgresql":  # the write path should find the calls it replaces by key, never by scanning
+            scans, read = conn.execute(text("SELECT seq_scan, seq_tup_read FROM pg_stat_user_tables "
+                                            "WHERE relname = 'calls'")).one()
+            print(f"{'':<11} sequential scans of calls during the runs: {scans:,} ({read:,} rows read)")
     eng.dispose()
     missing = set(acked) - set(stored)
     extra = set(stored) - set(acked)
