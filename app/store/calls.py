@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from typing import NamedTuple
 from datetime import date, datetime, timezone
+from typing import NamedTuple
 
 from zoneinfo import ZoneInfo
 
@@ -120,9 +120,9 @@ def _pg_replace(conn: Connection, ids: list[str], calls: list[dict], violations:
             ids_literal = text_array(ids)
             lock.execute(_PG_LOCK_IDS, (ids_literal,))
             # Planned afresh each time (prepare=False): psycopg prepares a statement run five
-            # times, and PostgreSQL may then keep one generic plan for good. Made while the
-            # table was still small, that plan was a sequential scan, which every later
-            # batch repeated over the whole table.
+            # times, and PostgreSQL may then keep one generic plan until something invalidates
+            # it. Made while the table was still small, that plan was a sequential scan, which
+            # every later batch repeated over the whole table.
             deleted.execute(_PG_DELETE, (ids_literal,), prepare=False)
             for table, rows in ((CallRow, calls), (ViolationRow, violations), (HitRow, hits)):
                 insert_rows(conn, table.__table__, rows)
