@@ -23,17 +23,18 @@ log = logging.getLogger("callqa")
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    zone = settings.zone()  # the center's time zone: what a day is, and times without an offset
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        # The writer thread and the event loop mostly wait on sockets; each time one wakes it
-        # needs the GIL back from the CPU-bound scoring thread, which by default keeps it for
-        # up to 5 ms. A shorter turn lets them in sooner.
+        # The event loop scores calls and the writer thread mostly waits on the database; each
+        # time the writer wakes it needs the GIL back from whoever is scoring, who by default
+        # keeps it for up to 5 ms. A shorter turn lets it in sooner.
         sys.setswitchinterval(0.001)
         engine = make_engine(settings.database_url)
-        migrate(engine, settings.zone())
+        migrate(engine, zone)
         app.state.sessions = make_sessionmaker(engine)
-        app.state.writer = BatchWriter(app.state.sessions, settings.zone())  # group commit for POST /v1/calls
+        app.state.writer = BatchWriter(app.state.sessions, zone)  # group commit for POST /v1/calls
         app.state.cpu = anyio.CapacityLimiter(1)  # one scoring thread per worker process
         app.state.lexicon = ActiveLexicon(settings.lexicon_dir, settings.scoring())
         log.info("lexicon %s, database %s", app.state.lexicon.current.version, engine.url.render_as_string(hide_password=True))
@@ -46,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "query scored calls, agents and rules.")
     app.state.settings = settings
     app.state.scoring = settings.scoring()
-    app.state.zone = settings.zone()
+    app.state.zone = zone
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Timing)

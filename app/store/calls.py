@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.errors import InputError
 from app.models import Call, CallResult
 from app.store.bulk import insert_rows, text_array
-from app.store.daily import Deltas, stored_verdicts
+from app.store.daily import Deltas, stored_verdicts, verdicts
 from app.store.db import write_lock
 from app.store.days import UNDATED, day_start, local_day, to_utc
 from app.store.tables import CallRow, DailyCallsRow, DailyPhrasesRow, DailyRulesRow, HitRow, ViolationRow
@@ -40,20 +40,20 @@ class Scored(NamedTuple):
     result_json: str | None = None  # the result already serialized (the service's answer), if at hand
 
 
-def call_values(call: Call, result: CallResult, received_at: datetime, zone: ZoneInfo,
+def call_values(call: Call, result: CallResult, received_at: datetime, started_at: datetime | None,
                 result_json: str | None = None) -> dict:
-    """The `calls` row of a scored call (documents as pydantic's UTF-8 JSON text)."""
+    """The `calls` row of a scored call (started_at in UTC; documents as pydantic's UTF-8
+    JSON text)."""
     return {"call_id": call.call_id, "agent_id": call.agent_id, "team_id": call.team_id,
-            "started_at": to_utc(call.started_at, zone), "direction": call.direction, "score": result.score,
+            "started_at": started_at, "direction": call.direction, "score": result.score,
             "passed": result.passed, "lexicon_version": result.lexicon_version, "received_at": received_at,
             "transcript": call.model_dump_json(exclude_none=True),
             "result": result_json if result_json is not None else result.model_dump_json(exclude_none=True)}
 
 
-def child_rows(call: Call, result: CallResult, zone: ZoneInfo) -> tuple[list[dict], list[dict]]:
-    """The `violations` and `hits` rows of a scored call."""
-    common = {"call_id": call.call_id, "agent_id": call.agent_id, "team_id": call.team_id,
-              "started_at": to_utc(call.started_at, zone)}
+def child_rows(call: Call, result: CallResult, started_at: datetime | None) -> tuple[list[dict], list[dict]]:
+    """The `violations` and `hits` rows of a scored call (started_at in UTC)."""
+    common = {"call_id": call.call_id, "agent_id": call.agent_id, "team_id": call.team_id, "started_at": started_at}
     violations = [{**common, "rule_id": r.rule_id, "deduction": r.deduction, "hit_count": len(r.hits),
                    "call_passed": result.passed} for r in result.rules if r.status == "failed"]
     hits = [{**common, "rule_id": r.rule_id, "phrase": h.phrase, "matched": h.matched, "method": h.method,
@@ -77,14 +77,13 @@ def store_calls(*, session: Session, batch: list[Scored], zone: ZoneInfo) -> lis
     calls, violations, hits = [], [], []
     for i in order:
         call, result, received_at, result_json = batch[i]
-        values = call_values(call, result, received_at, zone, result_json)
-        vv, hh = child_rows(call, result, zone)
-        calls.append(values)
+        started_at = to_utc(call.started_at, zone)
+        vv, hh = child_rows(call, result, started_at)
+        calls.append(call_values(call, result, received_at, started_at, result_json))
         violations += vv
         hits += hh
-        added.add_call(1, agent_id=call.agent_id, team_id=call.team_id, started_at=values["started_at"],
-                       score=result.score, passed=result.passed,
-                       verdicts=[(r.rule_id, r.status, [h.phrase for h in r.hits]) for r in result.rules])
+        added.add_call(1, agent_id=call.agent_id, team_id=call.team_id, started_at=started_at,
+                       score=result.score, passed=result.passed, verdicts=verdicts(result))
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         replaced = _pg_replace(conn, ids, calls, violations, hits, added)
@@ -165,11 +164,15 @@ SORTS = {
 }
 
 
+def _agent_team(table, agent_id: str | None, team_id: str | None) -> list:
+    """Conditions on a table's agent_id and team_id columns, for the ones given."""
+    return [col == value for col, value in ((table.agent_id, agent_id), (table.team_id, team_id)) if value is not None]
+
+
 def _agent_team_time(table, f: CallFilter) -> list:
     """The filter's agent, team and start-time conditions, on calls or on a table that
     repeats those columns of its call (violations, hits)."""
-    conds = [col == value for col, value in ((table.agent_id, f.agent_id), (table.team_id, f.team_id))
-             if value is not None]
+    conds = _agent_team(table, f.agent_id, f.team_id)
     if f.since is not None:
         conds.append(table.started_at >= f.since)
     if f.until is not None:
@@ -200,8 +203,7 @@ def _count(session: Session, f: CallFilter, conds: list, zone: ZoneInfo) -> int:
     plain = f.min_score is None and f.max_score is None and f.phrase is None and f.agent_id != "" and f.team_id != ""
     if plain and f.rule_id is None and all(t is None or t == day_start(local_day(t, zone), zone) for t in (f.since, f.until)):
         d = DailyCallsRow
-        rconds = [col == value for col, value in ((d.agent_id, f.agent_id), (d.team_id, f.team_id))
-                  if value is not None]
+        rconds = _agent_team(d, f.agent_id, f.team_id)
         if f.since is not None or f.until is not None:
             rconds.append(d.day > UNDATED)  # a call without started_at is outside every range
             rconds += _day_range(d, f.since and local_day(f.since, zone), f.until and local_day(f.until, zone))
@@ -303,12 +305,7 @@ def rule_stats(*, session: Session, since: date | None = None, until: date | Non
     """Per rule, over the days since <= day < until: how often it was broken among the calls
     it applied to, its hits, and the phrases hit most. Read from the daily rollups."""
     def where(table) -> list:
-        conds = _day_range(table, since, until)
-        if team_id is not None:
-            conds.append(table.team_id == team_id)
-        if agent_id is not None:
-            conds.append(table.agent_id == agent_id)
-        return conds
+        return [*_day_range(table, since, until), *_agent_team(table, agent_id, team_id)]
 
     rows = session.execute(
         select(DailyRulesRow.rule_id, func.sum(DailyRulesRow.calls), func.sum(DailyRulesRow.applicable),

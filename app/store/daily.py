@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, delete, select, text
 from sqlalchemy.orm import Session
 
+from app.models import CallResult
 from app.store.bulk import insert_rows
 from app.store.days import local_day
 from app.store.tables import CallRow, DailyCallsRow, DailyPhrasesRow, DailyRulesRow, StoreMetaRow
@@ -64,6 +65,11 @@ class Deltas:
                    for k, v in sorted(self.phrases.items()) if v]
         for table, rows in ((DailyCallsRow, calls), (DailyRulesRow, rules), (DailyPhrasesRow, phrases)):
             insert_rows(conn, table.__table__, rows, add_on_conflict=True)
+
+
+def verdicts(result: CallResult) -> list[tuple[str, str, list[str]]]:
+    """(rule_id, status, phrases hit) of each rule of a result: what Deltas.add_call counts."""
+    return [(r.rule_id, r.status, [h.phrase for h in r.hits]) for r in result.rules]
 
 
 def stored_verdicts(result_json: str) -> list[tuple[str, str, list[str]]]:
