@@ -138,7 +138,7 @@ def _wait_ready(port: int, proc: subprocess.Popen, log: Path, timeout: float = 6
     raise SystemExit("callqa serve did not answer /healthz in time")
 
 
-def _cpu_seconds(pids: list[int]) -> float:
+def cpu_seconds(pids: list[int]) -> float:
     """CPU time (user + system) used so far by these processes, from /proc."""
     ticks = 0
     for pid in pids:
@@ -151,7 +151,7 @@ def _cpu_seconds(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _processes(pred) -> list[int]:
+def processes(pred) -> list[int]:
     """The running processes whose command line satisfies pred (Linux /proc)."""
     out = []
     for entry in os.listdir("/proc"):
@@ -169,7 +169,7 @@ def _processes(pred) -> list[int]:
 def _service_pids(root: int) -> list[int]:
     """`callqa serve` and its worker processes."""
     children: dict[int, list[int]] = {}
-    for pid in _processes(lambda cmd: True):
+    for pid in processes(lambda cmd: True):
         try:
             with open(f"/proc/{pid}/stat") as f:
                 ppid = int(f.read().rsplit(")", 1)[1].split()[1])
@@ -186,13 +186,13 @@ def _service_pids(root: int) -> list[int]:
 
 def _phase(db: str, args, port: int, rate: float, prefix: str, acked_all: dict, server: int) -> bool:
     # Where the CPU goes, per call: the numbers that stay put on a machine whose speed does not.
-    service, postgres = _service_pids(server), _processes(lambda cmd: b"postgres" in cmd[0])
-    before = (_cpu_seconds(service), _cpu_seconds(postgres))
+    service, postgres = _service_pids(server), processes(lambda cmd: b"postgres" in cmd[0])
+    before = (cpu_seconds(service), cpu_seconds(postgres))
     # uvloop (which uvicorn runs on too): the generator shares the two cores with the service
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         acked, lat, errors, elapsed, generator_cpu = runner.run(_run(port, args.path, args.clients, args.seconds,
                                                       args.calls_per_client, args.resend, args.seed, rate, prefix))
-    used = (_cpu_seconds(service) - before[0], _cpu_seconds(postgres) - before[1], generator_cpu)
+    used = (cpu_seconds(service) - before[0], cpu_seconds(postgres) - before[1], generator_cpu)
     for k, v in acked.items():
         acked_all[k] = acked_all.get(k, 0) + v
     lat.sort()

@@ -33,7 +33,7 @@ from app.store.db import (
     migrate,
     write_lock,
 )
-from benchmarks.load import _cpu_seconds, _processes
+from benchmarks.load import cpu_seconds, processes
 from benchmarks.speed import speed_call
 
 PG_URL = os.environ.get("CALLQA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -71,12 +71,12 @@ def main(argv: list[str] | None = None) -> None:
     for size in args.batch:
         batches = [[Scored(c.model_copy(update={"call_id": f"b{size}-{c.call_id}"}), r, now)
                     for c, r in zip(calls[i:i + size], results[i:i + size])] for i in range(0, len(calls), size)]
-        server = _processes(lambda cmd: b"postgres" in cmd[0]) if args.db == "postgresql" else []
-        cpu, db_cpu, wall = time.process_time(), _cpu_seconds(server), time.perf_counter()
+        server = processes(lambda cmd: b"postgres" in cmd[0]) if args.db == "postgresql" else []
+        cpu, db_cpu, wall = time.process_time(), cpu_seconds(server), time.perf_counter()
         for batch in batches:
             with sessions() as session, write_lock(engine), session.begin():
                 store_calls(session=session, batch=batch, zone=ZONE)
-        cpu, db_cpu, wall = (time.process_time() - cpu, _cpu_seconds(server) - db_cpu, time.perf_counter() - wall)
+        cpu, db_cpu, wall = (time.process_time() - cpu, cpu_seconds(server) - db_cpu, time.perf_counter() - wall)
         n = len(calls)
         db = f", PostgreSQL {db_cpu / n * 1000:.2f} ms" if server else ""
         print(f"  {size:>3} calls per transaction: this process {cpu / n * 1000:.2f} ms{db}, wall {wall / n * 1000:.2f} ms")
