@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Shanghai", description="IANA time zone name of the call center")
     api_keys: list[ApiKey] = Field(default_factory=list)
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, description="largest request body accepted")
+    # How long a transaction of stored calls may wait for calls still being scored (0: never)
+    write_linger_ms: float = Field(default=10.0, ge=0, le=1000,
+                                   description="longest wait of a write for calls still being scored, in ms")
 
     @field_validator("timezone")
     @classmethod

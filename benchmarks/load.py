@@ -138,6 +138,21 @@ def _wait_ready(port: int, proc: subprocess.Popen, log: Path, timeout: float = 6
     raise SystemExit("callqa serve did not answer /healthz in time")
 
 
+def _write_counts(port: int) -> tuple[float, float]:
+    """(transactions, calls) the service's writers have committed so far, from /metrics."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    found = {}
+    for line in data.decode().splitlines():
+        name, _, value = line.partition(" ")
+        if name in ("callqa_store_batch_calls_count", "callqa_store_batch_calls_sum"):
+            found[name] = float(value)
+    return found.get("callqa_store_batch_calls_count", 0.0), found.get("callqa_store_batch_calls_sum", 0.0)
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """CPU time (user + system) used so far by these processes, from /proc."""
     ticks = 0
@@ -188,11 +203,13 @@ def _phase(db: str, args, port: int, rate: float, prefix: str, acked_all: dict, 
     # Where the CPU goes, per call: the numbers that stay put on a machine whose speed does not.
     service, postgres = _service_pids(server), processes(lambda cmd: b"postgres" in cmd[0])
     before = (cpu_seconds(service), cpu_seconds(postgres))
+    writes = _write_counts(port)
     # uvloop (which uvicorn runs on too): the generator shares the two cores with the service
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         acked, lat, errors, elapsed, generator_cpu = runner.run(_run(port, args.path, args.clients, args.seconds,
                                                       args.calls_per_client, args.resend, args.seed, rate, prefix))
     used = (cpu_seconds(service) - before[0], cpu_seconds(postgres) - before[1], generator_cpu)
+    transactions, written = (after - b for after, b in zip(_write_counts(port), writes))
     for k, v in acked.items():
         acked_all[k] = acked_all.get(k, 0) + v
     lat.sort()
@@ -204,7 +221,8 @@ def _phase(db: str, args, port: int, rate: float, prefix: str, acked_all: dict, 
     if n:
         print(f"{'':<11} CPU per call: service {used[0] / n * 1000:.2f} ms"
               + (f", PostgreSQL {used[1] / n * 1000:.2f} ms" if db == "postgresql" else "")
-              + f", load generator {used[2] / n * 1000:.2f} ms")
+              + f", load generator {used[2] / n * 1000:.2f} ms"
+              + (f"; {written / transactions:.1f} calls per transaction" if transactions else ""))
     return not errors
 
 

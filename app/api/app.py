@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from app.api import errors
 from app.api.limits import BodyLimit
-from app.api.metrics import Timing
+from app.api.metrics import Timing, record_write
 from app.api.routes import router
 from app.lexicon.active import ActiveLexicon
 from app.settings import Settings, get_settings
@@ -34,7 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         migrate(engine, zone)
         app.state.sessions = make_sessionmaker(engine)
-        app.state.writer = BatchWriter(app.state.sessions, zone)  # group commit for POST /v1/calls
+        app.state.writer = BatchWriter(app.state.sessions, zone, linger=settings.write_linger_ms / 1000,
+                                       on_commit=record_write)  # group commit for POST /v1/calls
         app.state.cpu = anyio.CapacityLimiter(1)  # one scoring thread per worker process
         app.state.lexicon = ActiveLexicon(settings.lexicon_dir, settings.scoring())
         log.info("lexicon %s, database %s", app.state.lexicon.current.version, engine.url.render_as_string(hide_password=True))

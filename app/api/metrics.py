@@ -14,6 +14,15 @@ LATENCY = Histogram("callqa_http_request_seconds", "HTTP request latency", ["rou
                     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
 CALLS_SCORED = Counter("callqa_calls_scored_total", "Calls scored", ["stored"])
 VIOLATIONS = Counter("callqa_violations_total", "Rules failed in scored calls", ["rule_id"])
+WRITE_CALLS = Histogram("callqa_store_batch_calls", "Calls written per transaction by POST /v1/calls",
+                        buckets=(1, 2, 4, 8, 16, 32, 64))
+WRITE_SECONDS = Histogram("callqa_store_write_seconds", "Time to write and commit one transaction of calls",
+                          buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+
+
+def record_write(calls: int, seconds: float) -> None:
+    WRITE_CALLS.observe(calls)
+    WRITE_SECONDS.observe(seconds)
 
 
 def record_result(result, stored: bool) -> None:

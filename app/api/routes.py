@@ -81,9 +81,13 @@ async def _score(request: Request) -> tuple[CallResult, Call, bytes]:
              responses={200: {"description": "a call with this call_id was stored before; it is replaced and rescored"}},
              openapi_extra=CALL_BODY, summary="Score and store one finished call")
 async def post_call(request: Request) -> Response:
-    result, call, payload = await _score(request)
-    # The writer commits waiting calls together; the answer goes out once this one is stored.
-    created = await asyncio.wrap_future(request.app.state.writer.submit(call, result, payload))
+    writer = request.app.state.writer
+    # The writer commits waiting calls together, and waits a little for calls still being
+    # scored; the answer goes out once this one is stored.
+    with writer.on_the_way():
+        result, call, payload = await _score(request)
+        stored = writer.submit(call, result, payload)
+    created = await asyncio.wrap_future(stored)
     record_result(result, stored=True)
     return Response(payload, status_code=201 if created else 200, media_type="application/json")
 

@@ -1,6 +1,11 @@
 """Group commit: the calls that arrive while a transaction is being written go into the
 next one, together. Each caller waits until its own call is committed, so nothing is
 acknowledged before it is stored; a busy service writes many calls per round trip.
+
+A transaction costs about as much again as the calls in it, so bigger ones are cheaper per
+call. When calls are on their way (announced with `on_the_way`: received and being scored),
+the writer waits for them a little (at most `linger` seconds after the first call of the
+batch) before it commits. A quiet service has none on the way and commits at once.
 """
 
 from __future__ import annotations
@@ -8,7 +13,10 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from zoneinfo import ZoneInfo
@@ -21,14 +29,21 @@ from app.store.db import write_lock
 
 log = logging.getLogger("callqa")
 MAX_BATCH = 64
+LINGER = 0.010  # seconds a batch may wait for calls on their way
+_POLL = 0.002  # how often a waiting writer looks again whether calls are still on their way
 
 
 class BatchWriter:
     """One thread per process that writes queued calls in shared transactions."""
 
-    def __init__(self, sessions: sessionmaker[Session], zone: ZoneInfo):
+    def __init__(self, sessions: sessionmaker[Session], zone: ZoneInfo, linger: float = LINGER,
+                 on_commit: Callable[[int, float], None] | None = None):
+        """on_commit(calls, seconds) is told of each transaction committed (for metrics)."""
         self._sessions = sessions
         self._zone = zone
+        self._linger = linger
+        self._on_commit = on_commit
+        self._coming = 0  # calls announced and not yet submitted; changed by one thread only
         self._queue: queue.Queue = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="callqa-writer", daemon=True)
         self._thread.start()
@@ -40,6 +55,17 @@ class BatchWriter:
         text = result_json.decode() if result_json is not None else None
         self._queue.put((Scored(call, result, datetime.now(timezone.utc), text), fut))
         return fut
+
+    @contextmanager
+    def on_the_way(self):
+        """Around receiving and scoring a call that will be submitted: while any are on
+        their way, the writer holds its next transaction open a little for them. Enter and
+        leave it on one thread (the event loop's); the writer thread only reads the count."""
+        self._coming += 1
+        try:
+            yield
+        finally:
+            self._coming -= 1
 
     def save(self, call: Call, result: CallResult) -> bool:
         """Store the call (replacing an earlier one); True when new. Returns once committed."""
@@ -57,11 +83,21 @@ class BatchWriter:
                 return
             batch = [item]
             seen = {item[0].call.call_id}
-            # Take what is already waiting: calls that arrived during the last commit.
+            deadline = time.monotonic() + self._linger
+            # Take what is already waiting (calls that arrived during the last commit), then
+            # what arrives while calls are still on their way, until the deadline.
             while len(batch) < MAX_BATCH:
                 try:
-                    nxt = pending.pop(0) if pending else self._queue.get_nowait()
+                    if pending:
+                        nxt = pending.pop(0)
+                    elif self._coming <= 0:
+                        nxt = self._queue.get_nowait()
+                    else:
+                        left = deadline - time.monotonic()
+                        nxt = self._queue.get(timeout=min(left, _POLL)) if left > 0 else self._queue.get_nowait()
                 except queue.Empty:
+                    if self._coming > 0 and deadline > time.monotonic():
+                        continue
                     break
                 if nxt is None:
                     self._queue.put(None)
@@ -74,6 +110,7 @@ class BatchWriter:
             self._write(batch)
 
     def _write(self, batch: list) -> None:
+        started = time.perf_counter()
         try:
             with self._sessions() as session, write_lock(session.get_bind()), session.begin():
                 created = store_calls(session=session, batch=[scored for scored, _ in batch], zone=self._zone)
@@ -87,5 +124,7 @@ class BatchWriter:
                 except Exception as exc:
                     fut.set_exception(exc)
             return
+        if self._on_commit is not None:
+            self._on_commit(len(batch), time.perf_counter() - started)
         for (_scored, fut), new in zip(batch, created):
             fut.set_result(new)

@@ -167,11 +167,20 @@ def test_lexicon_reload_refused_then_taken(client):
     assert r.status_code == 200 and r.json()["version"] != before
 
 
+def _metric(text: str, name: str) -> float:
+    return next(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name + " "))
+
+
 def test_metrics_and_docs(client):
+    before = client.get("/metrics").text
     client.post("/v1/calls", json=_calls()[1], headers=auth("ingest"))
     text = client.get("/metrics").text
     assert 'callqa_violations_total{rule_id="forbidden"}' in text
     assert "callqa_http_request_seconds_bucket" in text
+    # the call's transaction is counted before its answer goes out
+    for name in ("callqa_store_batch_calls_count", "callqa_store_batch_calls_sum", "callqa_store_write_seconds_count"):
+        assert _metric(text, name) == _metric(before, name) + 1, name
     spec = client.get("/openapi.json").json()
     assert "/v1/calls" in spec["paths"] and "/v1/stats/rules" in spec["paths"]
     assert client.get("/docs").status_code == 200
+

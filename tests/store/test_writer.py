@@ -3,7 +3,9 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
+from concurrent.futures import TimeoutError as FuturesTimeout
 
+import pytest
 from sqlalchemy import func, select
 
 from app.score.scorer import score_call
@@ -83,3 +85,24 @@ def test_sqlite_writers_take_turns_on_the_lock_file(tmp_path):
     for t in threads:
         t.join()
     assert overlaps == [] and (tmp_path / "lock.db.write-lock").exists()
+
+
+def test_a_transaction_waits_for_calls_still_on_their_way(engine, lexicon):
+    """A call being scored (on_the_way) holds the next transaction open for it, so both go in
+    one; with nothing on its way a call is committed alone, without waiting."""
+    sf = make_sessionmaker(engine)
+    commits: list[int] = []
+    w = BatchWriter(sf, ZONE, linger=30.0, on_commit=lambda n, _seconds: commits.append(n))
+    first, second, third = (call(f"c-way-{i}") for i in range(3))
+    with w.on_the_way():  # `second` is being scored
+        stored_first = w.submit(first, score_call(first, lexicon))
+        with pytest.raises(FuturesTimeout):  # not committed alone: the writer waits for `second`
+            stored_first.result(timeout=0.5)
+        stored_second = w.submit(second, score_call(second, lexicon))
+    assert stored_first.result(timeout=30) and stored_second.result(timeout=30)
+    # nothing on its way: committed at once, not after the 30 s the writer may wait
+    assert w.submit(third, score_call(third, lexicon)).result(timeout=10)
+    w.close()
+    assert commits == [2, 1]
+    with sf() as s:
+        assert sorted(s.execute(select(CallRow.call_id)).scalars()) == ["c-way-0", "c-way-1", "c-way-2"]
