@@ -20,7 +20,7 @@ import time
 from app.errors import ConfigError
 
 log = logging.getLogger("callqa")
-APP = "app.api.app:create_app"
+APP = "app.api.app:create_service"
 START_GRACE = 10.0  # a worker that exits by itself sooner than this after starting could not start
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -184,3 +185,26 @@ def test_metrics_and_docs(client):
     assert "/v1/calls" in spec["paths"] and "/v1/stats/rules" in spec["paths"]
     assert client.get("/docs").status_code == 200
 
+
+def test_the_served_app_settles_the_garbage_collector(tmp_path):
+    """`callqa serve`'s app, once started, has frozen what start-up left alive (the lexicon,
+    jieba's dictionary) and collects its young generation less often. In a process of its
+    own: the collector's settings are the whole process's."""
+    import subprocess
+    import sys
+
+    from app.api.app import GC_YOUNG_THRESHOLD
+
+    script = ("import gc\n"
+              "from fastapi.testclient import TestClient\n"
+              "from app.api.app import create_service\n"
+              "print(gc.get_threshold()[0], gc.get_freeze_count())\n"
+              "with TestClient(create_service()):\n"
+              "    print(gc.get_threshold()[0], gc.get_freeze_count())\n")
+    env = {**os.environ, "CALLQA_DATABASE_URL": f"sqlite:///{tmp_path}/gc.db"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120, check=False,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    (before_threshold, before_frozen), (threshold, frozen) = (map(int, line.split()) for line in done.stdout.split("\n")[:2])
+    assert (before_threshold, before_frozen) == (700, 0)
+    assert threshold == GC_YOUNG_THRESHOLD and frozen > 50_000
