@@ -121,6 +121,7 @@ def list_calls(request: Request,
 
 
 @router.get("/v1/calls/{call_id}", response_model=schemas.CallDetail, dependencies=[require("read")],
+            response_model_exclude_none=True,  # the result as POST /v1/calls answered it
             summary="A stored call: its transcript, and its result with the evidence")
 def get_call(call_id: str, request: Request) -> schemas.CallDetail:
     with _session(request) as session:

@@ -56,7 +56,6 @@ def test_large_and_ordinary_calls_score_and_store_alike(client):
     """An ordinary call is scored on the event loop, one over INLINE_BODY_BYTES on the scoring
     thread: both answers equal /v1/score's, and the stored result equals the answer."""
     from app.api.routes import INLINE_BODY_BYTES
-    from app.models import CallResult
 
     small = _calls()[1]
     filler = [{"speaker": "customer", "text": "我家空调不制冷了，遥控器也没反应，" * 3}] * 200
@@ -68,7 +67,7 @@ def test_large_and_ordinary_calls_score_and_store_alike(client):
         scored = client.post("/v1/score", json=call, headers=auth("ingest"))
         assert stored.status_code == 201 and stored.json() == scored.json()
         detail = client.get(f"/v1/calls/{call['call_id']}", headers=auth("read")).json()
-        assert CallResult.model_validate(detail["result"]) == CallResult.model_validate(stored.json())
+        assert detail["result"] == stored.json()  # the same document, no null fields added
         assert len(detail["call"]["utterances"]) == len(call["utterances"])
 
 
