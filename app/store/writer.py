@@ -125,6 +125,9 @@ class BatchWriter:
                     fut.set_exception(exc)
             return
         if self._on_commit is not None:
-            self._on_commit(len(batch), time.perf_counter() - started)
+            try:
+                self._on_commit(len(batch), time.perf_counter() - started)
+            except Exception:  # a broken metric must not hold up committed calls
+                log.warning("the commit callback failed", exc_info=True)
         for (_scored, fut), new in zip(batch, created):
             fut.set_result(new)

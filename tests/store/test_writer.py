@@ -106,3 +106,13 @@ def test_a_transaction_waits_for_calls_still_on_their_way(engine, lexicon):
     assert commits == [2, 1]
     with sf() as s:
         assert sorted(s.execute(select(CallRow.call_id)).scalars()) == ["c-way-0", "c-way-1", "c-way-2"]
+
+
+def test_a_failing_commit_callback_does_not_hold_up_the_calls(engine, lexicon):
+    def broken(_calls, _seconds):
+        raise RuntimeError("simulated failure of a metric")
+
+    w = BatchWriter(make_sessionmaker(engine), ZONE, on_commit=broken)
+    c = call("c-metric")
+    assert w.submit(c, score_call(c, lexicon)).result(timeout=30) is True
+    w.close()
