@@ -200,6 +200,42 @@ def test_serve_with_two_workers_answers_and_stops(tmp_path):
         s.listen()
 
 
+def test_workers_stop_when_serve_is_killed(tmp_path):
+    """Killed outright (SIGKILL: no chance to stop its workers), serve leaves no worker behind
+    holding the port."""
+    import socket
+    import time
+
+    port = _free_port()
+    env = {**os.environ, "CALLQA_DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}"}
+    env.pop("CALLQA_API_KEYS", None)
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while len(workers := _children(proc.pid)) < 2:
+            assert proc.poll() is None and time.monotonic() < deadline, "serve did not start two workers"
+            time.sleep(0.2)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    deadline = time.monotonic() + 60
+    while alive := [pid for pid in workers if os.path.exists(f"/proc/{pid}") and _state(pid) != "Z"]:
+        assert time.monotonic() < deadline, f"workers {alive} still running a minute after serve was killed"
+        time.sleep(0.2)
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
+
+
 def test_serve_stops_when_workers_cannot_start(tmp_path):
     """A worker that cannot start (here: no lexicon) is not restarted forever: serve exits 2."""
     env = {**os.environ, "CALLQA_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",

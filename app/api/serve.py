@@ -5,13 +5,16 @@ the kernel spreads new connections evenly over them. Sharing one socket, as uvic
 worker mode does, lets whichever worker is idle at that moment take a burst of keep-alive
 connections: under load one worker then held 27 of 32 clients while the other sat half idle.
 The parent process starts the workers, starts another if one dies, and stops them on SIGINT
-or SIGTERM.
+or SIGTERM. A worker whose parent dies all the same (SIGKILL, the out-of-memory killer) is
+sent SIGTERM by the kernel and stops too, instead of living on alone with the port.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import threading
@@ -38,7 +41,7 @@ def serve(host: str, port: int, workers: int) -> None:
     procs: dict[int, tuple[multiprocessing.Process, float]] = {}
 
     def start(slot: int) -> None:
-        p = ctx.Process(target=_worker, args=(host, port), name=f"callqa-worker-{slot}")
+        p = ctx.Process(target=_worker, args=(host, port, os.getpid()), name=f"callqa-worker-{slot}")
         p.start()
         procs[slot] = (p, time.monotonic())
 
@@ -83,10 +86,27 @@ def _check_free(host: str, port: int) -> None:
                 from exc
 
 
-def _worker(host: str, port: int) -> None:  # pragma: no cover - runs in the worker processes
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _stop_with_parent(parent: int) -> None:
+    """Linux: have the kernel send this process SIGTERM when its parent dies, however it dies.
+    Elsewhere nothing is done."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+            return
+    except (OSError, AttributeError):  # no prctl: not Linux
+        return
+    if os.getppid() != parent:  # the parent died before the request was in place
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _worker(host: str, port: int, parent: int) -> None:  # pragma: no cover - runs in the worker processes
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="callqa: %(message)s")
+    _stop_with_parent(parent)
     family, addr = _address(host, port)
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
