@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import uvloop
@@ -129,24 +130,23 @@ def _wait_ready(port: int, proc: subprocess.Popen, log: Path, timeout: float = 6
         if proc.poll() is not None:
             raise SystemExit(f"callqa serve exited: {log.read_text(errors='replace')[-2000:]}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                if b"200 OK" in s.recv(1024):
-                    return
-        except OSError:
+            _get(port, "/healthz", timeout=1)
+            return
+        except OSError:  # not listening yet, or not healthy (HTTPError is an OSError too)
             time.sleep(0.3)
     raise SystemExit("callqa serve did not answer /healthz in time")
 
 
+def _get(port: int, path: str, timeout: float = 10) -> bytes:
+    """The body of a GET on the service; raises OSError unless it answers 2xx."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as r:
+        return r.read()
+
+
 def _write_counts(port: int) -> tuple[float, float]:
     """(transactions, calls) the service's writers have committed so far, from /metrics."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        data = b""
-        while chunk := s.recv(65536):
-            data += chunk
     found = {}
-    for line in data.decode().splitlines():
+    for line in _get(port, "/metrics").decode().splitlines():
         name, _, value = line.partition(" ")
         if name in ("callqa_store_batch_calls_count", "callqa_store_batch_calls_sum"):
             found[name] = float(value)
