@@ -90,10 +90,8 @@ class BatchWriter:
                 try:
                     if pending:
                         nxt = pending.pop(0)
-                    elif self._coming <= 0:
-                        nxt = self._queue.get_nowait()
                     else:
-                        left = deadline - time.monotonic()
+                        left = deadline - time.monotonic() if self._coming > 0 else 0.0
                         nxt = self._queue.get(timeout=min(left, _POLL)) if left > 0 else self._queue.get_nowait()
                 except queue.Empty:
                     if self._coming > 0 and deadline > time.monotonic():
