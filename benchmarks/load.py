@@ -31,6 +31,9 @@ from pathlib import Path
 import uvloop
 from sqlalchemy import select, text
 
+from app.lexicon.compiler import default_lexicon_dir, load_lexicon
+from app.models import Call
+from app.score.scorer import score_call
 from app.store.db import drop_everything, make_engine
 from app.store.tables import CallRow
 from benchmarks.speed import speed_call
@@ -274,6 +277,23 @@ def bench(db: str, args) -> None:
           f"-> {'OK' if ok and not (missing or extra or dup) else 'FAILED'}")
 
 
+def yardstick(n: int = 400, repeat: int = 3) -> float:
+    """Calls/s of parse + score + JSON on one core in this process, before the service starts:
+    the speed of the machine at the time of the run. The same code has measured over twice as
+    fast on one day as on another here, so a load figure means little without it."""
+    rng = random.Random(0)
+    lines = [json.dumps(speed_call(i, rng), ensure_ascii=False) for i in range(n)]
+    lex = load_lexicon(default_lexicon_dir())
+    score_call(Call.model_validate_json(lines[0]), lex)  # warm the tokenizer
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for line in lines:
+            score_call(Call.model_validate_json(line), lex).model_dump_json(exclude_none=True)
+        best = min(best, time.perf_counter() - t0)
+    return n / best
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=20)
@@ -291,6 +311,8 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     print(f"load benchmark on {os.cpu_count()} cores; calls of ~1,600 characters "
           f"(about {len(json.dumps(speed_call(0, random.Random(0)), ensure_ascii=False).encode()) // 1024} KB each)")
+    print(f"machine speed now: parse + score + JSON alone, one core, {yardstick():,.0f} calls/s "
+          "(the same measure as `benchmarks.speed` in process)")
     for db in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
         bench(db, args)
 
