@@ -35,7 +35,7 @@ class Call(BaseModel):
     # A variable is a name ("瑞丰电器"), or a list whose first item is the name and the rest
     # aliases, or {"name": ..., "aliases": [...]}.
     variables: dict[str, str | list[str] | VariableValue] = Field(default_factory=dict)
-    utterances: list[Utterance]
+    utterances: list[Utterance] = Field(json_schema_extra={"minItems": 1})  # checked below, with its own message
 
     @field_validator("utterances")
     @classmethod

@@ -98,6 +98,10 @@ def _document_call_body(app: FastAPI) -> None:
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(call.pop("$defs", {}))
             components["Call"] = call
+            # The two ways to send an API key (app.api.auth): /docs then has an Authorize button.
+            schema["components"]["securitySchemes"] = {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <key>"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Literal
-
 import asyncio
+import re
+from datetime import date, datetime
 from functools import partial
+from typing import Annotated, Literal
 
 from anyio.to_thread import run_sync
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BeforeValidator, ValidationError
+from pydantic_core import PydanticCustomError
 
 from app.api import schemas
 from app.api.auth import require
@@ -23,6 +24,41 @@ from app.store.db import ping
 from app.store.days import to_utc
 
 router = APIRouter()
+
+# Days and times in queries are ISO 8601 text only. Pydantic would also read a number as Unix
+# seconds, so since=20261005 (a day typed without dashes) would quietly mean 1970-08-23.
+_ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_only(value):
+    if isinstance(value, str) and not _ISO_START.match(value):
+        raise PydanticCustomError("iso_8601", "write it as ISO 8601: 2026-10-05, or 2026-10-05T09:30:00+08:00")
+    return value
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_only)]
+IsoTime = Annotated[datetime, BeforeValidator(_iso_only)]
+
+# The errors each route can answer, in the OpenAPI document; all have the shape of ErrorBody.
+_WHY = {400: "the body is not valid JSON, or the cursor is not one this service gave out",
+        401: "no API key, or one the service does not know (when keys are configured)",
+        403: "the key's role does not allow this",
+        404: "no call with this call_id is stored",
+        413: "the body is larger than CALLQA_MAX_BODY_BYTES",
+        422: "a field or parameter is missing or invalid (`details` lists each with its path), "
+             "or the call cannot be scored, or the edited lexicon is refused (`details` lists every problem)"}
+# Either way of presenting a key (app.api.auth); their schemes are in the document's components.
+SECURITY = [{"bearer": []}, {"apiKey": []}]
+
+
+def _guarded(role: str, *codes: int, body: dict | None = None, answers: dict | None = None) -> dict:
+    """A route's key check for `role`, and what the OpenAPI document says of it: the ways to
+    send a key, its other answers, and the errors it can answer."""
+    errors = {c: {"model": schemas.ErrorBody, "description": _WHY[c]} for c in (401, 403, *codes)}
+    return {"dependencies": [require(role)], "openapi_extra": {"security": SECURITY, **(body or {})},
+            "responses": {**(answers or {}), **errors}}
+
+
 # Summaries and statistics count whole days of the center's time zone (CALLQA_TIMEZONE).
 FIRST_DAY = "first day counted (YYYY-MM-DD, the center's time zone)"
 END_DAY = "the day after the last day counted: since=2026-10-05&until=2026-10-12 is one week"
@@ -77,9 +113,9 @@ async def _score(request: Request) -> tuple[CallResult, Call, bytes]:
     return await _in_thread(_score_job, request.app, body, limiter=request.app.state.cpu)
 
 
-@router.post("/v1/calls", response_model=CallResult, status_code=201, dependencies=[require("ingest")],
-             responses={200: {"description": "a call with this call_id was stored before; it is replaced and rescored"}},
-             openapi_extra=CALL_BODY, summary="Score and store one finished call")
+@router.post("/v1/calls", response_model=CallResult, status_code=201, summary="Score and store one finished call",
+             **_guarded("ingest", 400, 413, 422, body=CALL_BODY, answers={
+                 200: {"description": "a call with this call_id was stored before; it is replaced and rescored"}}))
 async def post_call(request: Request) -> Response:
     writer = request.app.state.writer
     # The writer commits waiting calls together, and waits a little for calls still being
@@ -92,20 +128,19 @@ async def post_call(request: Request) -> Response:
     return Response(payload, status_code=201 if created else 200, media_type="application/json")
 
 
-@router.post("/v1/score", response_model=CallResult, dependencies=[require("ingest")], openapi_extra=CALL_BODY,
-             summary="Score one call without storing it")
+@router.post("/v1/score", response_model=CallResult, summary="Score one call without storing it",
+             **_guarded("ingest", 400, 413, 422, body=CALL_BODY))
 async def post_score(request: Request) -> Response:
     result, _, payload = await _score(request)
     record_result(result, stored=False)
     return Response(payload, media_type="application/json")
 
 
-@router.get("/v1/calls", response_model=schemas.CallPage, dependencies=[require("read")],
-            summary="Find stored calls")
+@router.get("/v1/calls", response_model=schemas.CallPage, summary="Find stored calls", **_guarded("read", 400, 422))
 def list_calls(request: Request,
                agent_id: str | None = None, team_id: str | None = None,
-               since: datetime | None = Query(None, description="started_at at or after"),
-               until: datetime | None = Query(None, description="started_at before"),
+               since: IsoTime | None = Query(None, description="started_at at or after"),
+               until: IsoTime | None = Query(None, description="started_at before"),
                min_score: float | None = None, max_score: float | None = None, passed: bool | None = None,
                rule_id: str | None = Query(None, description="calls that failed this rule"),
                phrase: str | None = Query(None, description="calls with a hit on this lexicon phrase"),
@@ -120,7 +155,7 @@ def list_calls(request: Request,
     return schemas.CallPage(items=items, total=total, next_cursor=nxt)
 
 
-@router.get("/v1/calls/{call_id}", response_model=schemas.CallDetail, dependencies=[require("read")],
+@router.get("/v1/calls/{call_id}", response_model=schemas.CallDetail, **_guarded("read", 404, 422),
             response_model_exclude_none=True,  # the result as POST /v1/calls answered it
             summary="A stored call: its transcript, and its result with the evidence")
 def get_call(call_id: str, request: Request) -> schemas.CallDetail:
@@ -131,18 +166,18 @@ def get_call(call_id: str, request: Request) -> schemas.CallDetail:
     return schemas.CallDetail(call=found[0], result=found[1])
 
 
-@router.get("/v1/agents/{agent_id}/summary", response_model=schemas.AgentSummary, dependencies=[require("read")],
+@router.get("/v1/agents/{agent_id}/summary", response_model=schemas.AgentSummary, **_guarded("read", 422),
             summary="One agent: calls, average score, pass rate, violations per rule, trend per day")
-def agent_summary(agent_id: str, request: Request, since: date | None = Query(None, description=FIRST_DAY),
-                  until: date | None = Query(None, description=END_DAY)) -> schemas.AgentSummary:
+def agent_summary(agent_id: str, request: Request, since: IsoDay | None = Query(None, description=FIRST_DAY),
+                  until: IsoDay | None = Query(None, description=END_DAY)) -> schemas.AgentSummary:
     with _session(request) as session:
         return schemas.AgentSummary(**store.agent_summary(session=session, agent_id=agent_id, since=since, until=until))
 
 
-@router.get("/v1/stats/rules", response_model=list[schemas.RuleStat], dependencies=[require("read")],
+@router.get("/v1/stats/rules", response_model=list[schemas.RuleStat], **_guarded("read", 422),
             summary="Per rule: violation rate, hits and the phrases hit most")
-def rule_stats(request: Request, since: date | None = Query(None, description=FIRST_DAY),
-               until: date | None = Query(None, description=END_DAY),
+def rule_stats(request: Request, since: IsoDay | None = Query(None, description=FIRST_DAY),
+               until: IsoDay | None = Query(None, description=END_DAY),
                team_id: str | None = None, agent_id: str | None = None) -> list[schemas.RuleStat]:
     with _session(request) as session:
         return [schemas.RuleStat(**r) for r in
@@ -157,13 +192,13 @@ def _lexicon_info(lex) -> schemas.LexiconInfo:
         for r in lex.rules])
 
 
-@router.get("/v1/lexicons", response_model=schemas.LexiconInfo, dependencies=[require("read")],
+@router.get("/v1/lexicons", response_model=schemas.LexiconInfo, **_guarded("read"),
             summary="The rules in use and the lexicon version")
 def get_lexicons(request: Request) -> schemas.LexiconInfo:
     return _lexicon_info(_lexicon(request))
 
 
-@router.post("/v1/lexicons/reload", response_model=schemas.LexiconInfo, dependencies=[require("admin")],
+@router.post("/v1/lexicons/reload", response_model=schemas.LexiconInfo, **_guarded("admin", 422),
              summary="Load the edited lexicon files; refused with every problem listed if they are not valid")
 def reload_lexicons(request: Request) -> schemas.LexiconInfo:
     return _lexicon_info(request.app.state.lexicon.reload())

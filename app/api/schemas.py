@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.models import CallResult
 
@@ -83,3 +83,16 @@ class Health(BaseModel):
     status: str
     database: str
     lexicon_version: str
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    code: str = Field(description="bad_request, unauthorized, forbidden, not_found, too_large, invalid, ...")
+    message: str = Field(description="what went wrong and what to do about it")
+    details: list[dict] | None = Field(None, description="each field problem with its path, or each lexicon problem")
+
+
+class ErrorBody(BaseModel):
+    """Every error the service answers has this shape."""
+
+    error: ErrorDetail

@@ -112,6 +112,11 @@ def test_ranges_in_the_centers_time(client):
         assert [c["call_id"] for c in page["items"]] == ["c-0005"], since
     r = client.get("/v1/stats/rules", params={"since": "2026-11-03T09:12:00"}, headers=h)
     assert r.status_code == 422 and "since" in r.text
+    # A number is not taken for Unix seconds: since=20261103 would be 1970-08-23.
+    for path in ("/v1/calls", "/v1/stats/rules", "/v1/agents/a-07/summary"):
+        for params in ({"since": "20261103"}, {"until": "0"}):
+            r = client.get(path, params=params, headers=h)
+            assert r.status_code == 422 and "ISO 8601" in r.json()["error"]["message"], (path, params)
 
 
 def test_score_does_not_store(client):
@@ -183,6 +188,28 @@ def test_metrics_and_docs(client):
     spec = client.get("/openapi.json").json()
     assert "/v1/calls" in spec["paths"] and "/v1/stats/rules" in spec["paths"]
     assert client.get("/docs").status_code == 200
+
+
+def test_openapi_documents_errors_and_keys(client):
+    """The OpenAPI document says what the service answers: every error as ErrorBody (never
+    FastAPI's own validation shape, which the service does not send), the ways to send a
+    key, and that a call has at least one utterance."""
+    spec = client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in json.dumps(spec)
+    assert set(spec["components"]["securitySchemes"]) == {"bearer", "apiKey"}
+    error = {"$ref": "#/components/schemas/ErrorBody"}
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            errors = {code for code, answer in op["responses"].items()
+                      if answer.get("content", {}).get("application/json", {}).get("schema") == error}
+            if path == "/healthz":
+                assert "security" not in op and not errors
+                continue
+            assert op["security"] == [{"bearer": []}, {"apiKey": []}], path
+            assert {"401", "403"} <= errors, (method, path)
+    assert {"400", "413", "422"} <= set(spec["paths"]["/v1/calls"]["post"]["responses"])
+    assert "404" in spec["paths"]["/v1/calls/{call_id}"]["get"]["responses"]
+    assert spec["components"]["schemas"]["Call"]["properties"]["utterances"]["minItems"] == 1
 
 
 def test_the_served_app_settles_the_garbage_collector(tmp_path):
