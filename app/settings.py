@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
-
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator

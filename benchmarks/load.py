@@ -212,7 +212,7 @@ def _phase(db: str, args, port: int, rate: float, prefix: str, acked_all: dict, 
         acked, lat, errors, elapsed, generator_cpu = runner.run(_run(port, args.path, args.clients, args.seconds,
                                                       args.calls_per_client, args.resend, args.seed, rate, prefix))
     used = (cpu_seconds(service) - before[0], cpu_seconds(postgres) - before[1], generator_cpu)
-    transactions, written = (after - b for after, b in zip(_write_counts(port), writes))
+    transactions, written = (after - b for after, b in zip(_write_counts(port), writes, strict=True))
     for k, v in acked.items():
         acked_all[k] = acked_all.get(k, 0) + v
     lat.sort()

@@ -16,8 +16,8 @@ import argparse
 import os
 import statistics
 import time
-from functools import partial
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, text

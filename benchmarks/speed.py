@@ -27,8 +27,7 @@ from pathlib import Path
 from app.lexicon.compiler import PLACEHOLDER, default_lexicon_dir, load_lexicon
 from app.models import Call
 from app.score.scorer import score_call
-from benchmarks.dataset import (AGENT_FORBIDDEN, AGENT_LOOKALIKE, AGENT_NEUTRAL, CLOSE_GOOD, COMPANIES, GREET_GOOD,
-                                noisy)
+from benchmarks.dataset import AGENT_FORBIDDEN, AGENT_LOOKALIKE, AGENT_NEUTRAL, CLOSE_GOOD, COMPANIES, GREET_GOOD, noisy
 
 CACHE = Path(".bench")
 

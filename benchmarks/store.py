@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
           f"({hits:.1f} hits per call, 50 agents, one day); CPU and wall time per call written")
     for size in args.batch:
         batches = [[Scored(c.model_copy(update={"call_id": f"b{size}-{c.call_id}"}), r, now)
-                    for c, r in zip(calls[i:i + size], results[i:i + size])] for i in range(0, len(calls), size)]
+                    for c, r in zip(calls[i:i + size], results[i:i + size], strict=True)] for i in range(0, len(calls), size)]
         server = processes(lambda cmd: b"postgres" in cmd[0]) if args.db == "postgresql" else []
         cpu, db_cpu, wall = time.process_time(), cpu_seconds(server), time.perf_counter()
         for batch in batches:

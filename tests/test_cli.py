@@ -108,7 +108,7 @@ def test_stdin_and_console_script(tmp_path):
     data = (SAMPLES / "calls.jsonl").read_bytes()
     proc = subprocess.run([str(exe), "score", "-"], input=data, capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()
-    assert len(proc.stdout.splitlines()) == len([l for l in data.splitlines() if l.strip()])
+    assert len(proc.stdout.splitlines()) == len([line for line in data.splitlines() if line.strip()])
     helptext = subprocess.run([str(exe), "score", "--help"], capture_output=True, text=True, timeout=60).stdout
     assert "--output" in helptext and "JSONL" in helptext
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-
 # FastAPI's own max_body_size answers 413 as plain text ("Content Too Large") outside the
 # exception handlers; this one keeps the service's single JSON error shape and names the limit.
 

@@ -20,8 +20,8 @@ from app.api.metrics import metrics_response, record_result
 from app.models import Call, CallResult
 from app.score.scorer import score_call
 from app.store import calls as store
-from app.store.db import ping
 from app.store.days import to_utc
+from app.store.db import ping
 
 router = APIRouter()
 

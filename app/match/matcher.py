@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
+
 from rapidfuzz import fuzz
 
 from app.lexicon.compiler import WILDCARD, CompiledLexicon, Pattern, Phrase, cut_pattern
@@ -264,7 +265,7 @@ def template_patterns(phrase: Phrase, lex: CompiledLexicon, values: dict[str, tu
     if cached is not None:
         return cached
     texts = [phrase.text]
-    for name, vals in zip(phrase.variables, forms):
+    for name, vals in zip(phrase.variables, forms, strict=True):
         texts = [t.replace("{" + name + "}", v) for t in texts for v in vals]
     out = []
     for filled in texts:

@@ -30,7 +30,7 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict], *, add_on_conf
         encoders = _pg_encoders(table, columns)
         with conn.connection.dbapi_connection.cursor() as cur:
             cur.execute(_pg_unnest(table, columns, add_on_conflict),
-                        [encode([r[c] for r in rows]) for c, encode in zip(columns, encoders)])
+                        [encode([r[c] for r in rows]) for c, encode in zip(columns, encoders, strict=True)])
     else:
         conn.execute(_sqlite_insert(table, add_on_conflict), rows)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import NamedTuple
-
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Select, and_, delete, exists, func, or_, select
@@ -17,10 +16,9 @@ from app.errors import InputError
 from app.models import Call, CallResult
 from app.store.bulk import insert_rows, text_array
 from app.store.daily import Deltas, stored_verdicts, verdicts
-from app.store.db import write_lock
 from app.store.days import UNDATED, day_start, local_day, to_utc
+from app.store.db import write_lock
 from app.store.tables import CallRow, DailyCallsRow, DailyPhrasesRow, DailyRulesRow, HitRow, ViolationRow
-
 
 _REPLACED = (CallRow.call_id, CallRow.agent_id, CallRow.team_id, CallRow.started_at, CallRow.score, CallRow.passed,
              CallRow.result)
@@ -135,7 +133,7 @@ def save_call(*, session: Session, call: Call, result: CallResult, zone: ZoneInf
     service under load uses app.store.writer.BatchWriter, which writes many calls per
     transaction the same way.)"""
     with write_lock(session.get_bind()), session.begin():
-        return store_calls(session=session, batch=[Scored(call, result, received_at or datetime.now(timezone.utc))],
+        return store_calls(session=session, batch=[Scored(call, result, received_at or datetime.now(UTC))],
                            zone=zone)[0]
 
 

@@ -5,7 +5,7 @@ Beijing day, not to the UTC day before. Pure functions: no database here.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.errors import ConfigError
@@ -29,7 +29,7 @@ def to_utc(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def local_day(moment: datetime | None, zone: ZoneInfo) -> date:
@@ -39,4 +39,4 @@ def local_day(moment: datetime | None, zone: ZoneInfo) -> date:
 
 def day_start(day: date, zone: ZoneInfo) -> datetime:
     """The instant (UTC) at which a local day begins."""
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)

@@ -17,8 +17,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from contextlib import contextmanager
-from datetime import datetime, timezone
-
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -53,7 +52,7 @@ class BatchWriter:
         True (new) or False (replaced) once committed."""
         fut: Future = Future()
         text = result_json.decode() if result_json is not None else None
-        self._queue.put((Scored(call, result, datetime.now(timezone.utc), text), fut))
+        self._queue.put((Scored(call, result, datetime.now(UTC), text), fut))
         return fut
 
     @contextmanager
@@ -127,5 +126,5 @@ class BatchWriter:
                 self._on_commit(len(batch), time.perf_counter() - started)
             except Exception:  # a broken metric must not hold up committed calls
                 log.warning("the commit callback failed", exc_info=True)
-        for (_scored, fut), new in zip(batch, created):
+        for (_scored, fut), new in zip(batch, created, strict=True):
             fut.set_result(new)

@@ -45,7 +45,7 @@ def _traditional_to_simplified() -> dict[int, str]:
     converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
     if len(converted) != len(chars):  # pragma: no cover - OpenCC keeps lines
         raise RuntimeError("OpenCC changed the number of lines while building the t2s table")
-    return {ord(a): b for a, b in zip(chars, converted) if a != b and len(b) == 1}
+    return {ord(a): b for a, b in zip(chars, converted, strict=True) if a != b and len(b) == 1}
 
 
 def _base_table() -> dict[int, str | None]:

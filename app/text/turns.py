@@ -62,7 +62,7 @@ class Turn:
         """Clause ends in `norm` (fragment joins are not breaks; the turn's two ends are)."""
         if self._breaks is None:
             out: set[int] = {0, len(self.norm)}
-            for start, text in zip(self.frag_starts, self.texts):
+            for start, text in zip(self.frag_starts, self.texts, strict=True):
                 out.update(start + b for b in clause_breaks(text))
             self._breaks = tuple(sorted(out))
         return self._breaks
@@ -71,7 +71,7 @@ class Turn:
         """Sentence ends in `norm` (not commas); computed when first needed."""
         if self._sentences is None:
             out: set[int] = set()
-            for start, text in zip(self.frag_starts, self.texts):
+            for start, text in zip(self.frag_starts, self.texts, strict=True):
                 out.update(start + b for b in sentence_breaks(text))
             self._sentences = tuple(sorted(out))
         return self._sentences

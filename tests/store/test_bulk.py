@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -15,7 +15,7 @@ AWKWARD = ['引号"里', "反斜杠\\n不是换行", "\\", '"', "", " 前后空�
 
 def _call_row(call_id: str, **over) -> dict:
     row = {"call_id": call_id, "agent_id": None, "team_id": "t", "started_at": None, "direction": None,
-           "score": 87.5, "passed": True, "lexicon_version": "v", "received_at": datetime(2026, 11, 1, tzinfo=timezone.utc),
+           "score": 87.5, "passed": True, "lexicon_version": "v", "received_at": datetime(2026, 11, 1, tzinfo=UTC),
            "transcript": '{"a": "b\\"c"}', "result": "{}"}
     row.update(over)
     return row
@@ -38,7 +38,7 @@ def test_awkward_values_round_trip(engine):
     assert got == [(p, p[::-1], i, None, "", None) for i, p in enumerate(AWKWARD)]
     c1 = stored["c1"]
     assert (c1.agent_id, c1.passed, c1.score, c1.transcript) == (AWKWARD[0], False, 0.1 + 0.2, calls[0]["transcript"])
-    assert c1.started_at == datetime(2026, 10, 5, 1, 30, 15, 123456, tzinfo=timezone.utc)
+    assert c1.started_at == datetime(2026, 10, 5, 1, 30, 15, 123456, tzinfo=UTC)
     assert (stored["c2"].agent_id, stored["c2"].started_at, stored["c2"].passed) == (None, None, True)
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +13,7 @@ from app.store.calls import CallFilter, agent_summary, get_call, list_calls, rul
 from app.store.db import make_sessionmaker, migrate
 from app.store.tables import CallRow, HitRow, ViolationRow
 
-T0 = datetime(2026, 11, 2, 1, 0, tzinfo=timezone.utc)  # 09:00 in Beijing
+T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
 ZONE = ZoneInfo("Asia/Shanghai")
 
 

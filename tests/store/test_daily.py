@@ -6,7 +6,7 @@ import json
 import random
 import threading
 from collections import Counter, defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
@@ -32,7 +32,7 @@ def _random_call(rng: random.Random, cid: str) -> Call:
     utts.append({"speaker": "agent", "text": rng.choice(["好的，再见。", "好的。"])})
     # start times spread around Beijing midnight (16:00 UTC), some with no time at all
     started = None if rng.random() < 0.1 else (
-        datetime(2026, 11, 2, 15, 0, tzinfo=timezone.utc) + timedelta(days=rng.randint(0, 3), minutes=rng.randint(0, 120)))
+        datetime(2026, 11, 2, 15, 0, tzinfo=UTC) + timedelta(days=rng.randint(0, 3), minutes=rng.randint(0, 120)))
     data = {"call_id": cid, "agent_id": rng.choice(["a-1", "a-2", "a-3", None]), "team_id": rng.choice(["t-1", "t-2"]),
             "variables": {"company": "瑞丰电器"}, "utterances": utts}
     if started is not None:
@@ -173,7 +173,7 @@ def test_days_are_the_centers_days_and_offsets_are_kept(engine, lexicon):
         summ = agent_summary(session=s, agent_id="a-1")
         assert [d["day"] for d in summ["trend"]] == ["2026-11-03"] and summ["trend"][0]["calls"] == 2
         # the same instant written with another offset finds the call (SQLite keeps UTC, not wall clocks)
-        at = datetime(2026, 11, 2, 16, 30, tzinfo=timezone.utc)
+        at = datetime(2026, 11, 2, 16, 30, tzinfo=UTC)
         found = list_calls(session=s, zone=ZONE, where=CallFilter(since=at, until=at + timedelta(seconds=1)))[0]
         assert [c["call_id"] for c in found] == ["c-late"]
         assert found[0]["started_at"].startswith("2026-11-02T16:30:00")
@@ -234,7 +234,7 @@ def test_upgrade_from_the_first_schema_keeps_and_counts_stored_calls(engine, lex
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")
         conn.commit()
-        at = datetime(2026, 11, 2, 16, 30, tzinfo=timezone.utc)
+        at = datetime(2026, 11, 2, 16, 30, tzinfo=UTC)
         conn.execute(text("INSERT INTO calls (call_id, agent_id, team_id, started_at, score, passed, lexicon_version, "
                           "received_at, transcript, result) VALUES ('old-1', 'a-1', 't-1', :at, 70, :f, 'v', :at, "
                           "'{}', :result)"), {"at": at, "f": False, "result": json.dumps({"rules": [
