@@ -4,7 +4,8 @@
     ├── InputError                a call or an input file that cannot be scored
     │   └── UnscorableCall        valid JSON, but nothing in it can be judged (no agent speech)
     ├── LexiconError              lexicon files that are refused; `.problems` lists every one
-    └── ConfigError               settings that are unsafe or inconsistent
+    ├── ConfigError               settings that are unsafe or inconsistent
+    └── StoreUnavailable          the database cannot be reached or cannot take the work now
 
 The CLI prints these and goes on with the rest of its work; the API layer maps them to one
 JSON error shape. Anything else escaping is a bug.
@@ -29,6 +30,11 @@ class UnscorableCall(InputError):
 
 class ConfigError(CallqaError):
     """Unsafe or inconsistent settings."""
+
+
+class StoreUnavailable(CallqaError):
+    """The database could not be reached, lost the connection, or could not take the work
+    (an SQLite file locked too long, a full disk): the same request may succeed later."""
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,26 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from app.errors import InputError, LexiconError, UnscorableCall
+from app.errors import InputError, LexiconError, StoreUnavailable, UnscorableCall
+
+log = logging.getLogger("callqa")
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-         413: "too_large", 422: "invalid", 500: "internal"}
+         413: "too_large", 422: "invalid", 500: "internal", 503: "unavailable"}
+
+
+def _resend(request: Request) -> str:
+    """A call answered with 503 or 500 may or may not be stored; sending it again is safe."""
+    if request.method == "POST" and request.url.path == "/v1/calls":
+        return "; the call may not be stored: send it again (a call sent twice is replaced, never duplicated)"
+    return ""
 
 
 def error_response(status: int, message: str, details: list | None = None, headers: dict | None = None) -> JSONResponse:
@@ -58,6 +69,17 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(InputError)
     async def _input(_: Request, exc: InputError):
         return error_response(400, str(exc))
+
+    @app.exception_handler(StoreUnavailable)
+    async def _unavailable(request: Request, exc: StoreUnavailable):
+        log.warning("%s %s: database unavailable: %s", request.method, request.url.path, exc)
+        return error_response(503, f"the database is unavailable; try again shortly{_resend(request)}",
+                              headers={"Retry-After": "5"})
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception):  # the server logs the traceback
+        return error_response(500, f"internal error in {request.method} {request.url.path}; the service log has "
+                                   f"the details{_resend(request)}")
 
     @app.exception_handler(LexiconError)
     async def _lexicon(_: Request, exc: LexiconError):

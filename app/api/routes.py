@@ -21,7 +21,7 @@ from app.models import Call, CallResult
 from app.score.scorer import score_call
 from app.store import calls as store
 from app.store.days import to_utc
-from app.store.db import ping
+from app.store.db import opened, ping
 
 router = APIRouter()
 
@@ -46,7 +46,9 @@ _WHY = {400: "the body is not valid JSON, or the cursor is not one this service 
         404: "no call with this call_id is stored",
         413: "the body is larger than CALLQA_MAX_BODY_BYTES",
         422: "a field or parameter is missing or invalid (`details` lists each with its path), "
-             "or the call cannot be scored, or the edited lexicon is refused (`details` lists every problem)"}
+             "or the call cannot be scored, or the edited lexicon is refused (`details` lists every problem)",
+        503: "the database is unavailable (Retry-After says when to try again); a call sent to POST /v1/calls "
+             "may not be stored: send it again"}
 # Either way of presenting a key (app.api.auth); their schemes are in the document's components.
 SECURITY = [{"bearer": []}, {"apiKey": []}]
 
@@ -69,7 +71,7 @@ def _lexicon(request: Request):
 
 
 def _session(request: Request):
-    return request.app.state.sessions()
+    return opened(request.app.state.sessions)
 
 
 # The request body is the native call JSON (schema "Call", added to the OpenAPI document by
@@ -114,7 +116,7 @@ async def _score(request: Request) -> tuple[CallResult, Call, bytes]:
 
 
 @router.post("/v1/calls", response_model=CallResult, status_code=201, summary="Score and store one finished call",
-             **_guarded("ingest", 400, 413, 422, body=CALL_BODY, answers={
+             **_guarded("ingest", 400, 413, 422, 503, body=CALL_BODY, answers={
                  200: {"description": "a call with this call_id was stored before; it is replaced and rescored"}}))
 async def post_call(request: Request) -> Response:
     writer = request.app.state.writer
@@ -136,7 +138,7 @@ async def post_score(request: Request) -> Response:
     return Response(payload, media_type="application/json")
 
 
-@router.get("/v1/calls", response_model=schemas.CallPage, summary="Find stored calls", **_guarded("read", 400, 422))
+@router.get("/v1/calls", response_model=schemas.CallPage, summary="Find stored calls", **_guarded("read", 400, 422, 503))
 def list_calls(request: Request,
                agent_id: str | None = None, team_id: str | None = None,
                since: IsoTime | None = Query(None, description="started_at at or after"),
@@ -155,7 +157,7 @@ def list_calls(request: Request,
     return schemas.CallPage(items=items, total=total, next_cursor=nxt)
 
 
-@router.get("/v1/calls/{call_id}", response_model=schemas.CallDetail, **_guarded("read", 404, 422),
+@router.get("/v1/calls/{call_id}", response_model=schemas.CallDetail, **_guarded("read", 404, 422, 503),
             response_model_exclude_none=True,  # the result as POST /v1/calls answered it
             summary="A stored call: its transcript, and its result with the evidence")
 def get_call(call_id: str, request: Request) -> schemas.CallDetail:
@@ -166,7 +168,7 @@ def get_call(call_id: str, request: Request) -> schemas.CallDetail:
     return schemas.CallDetail(call=found[0], result=found[1])
 
 
-@router.get("/v1/agents/{agent_id}/summary", response_model=schemas.AgentSummary, **_guarded("read", 422),
+@router.get("/v1/agents/{agent_id}/summary", response_model=schemas.AgentSummary, **_guarded("read", 422, 503),
             summary="One agent: calls, average score, pass rate, violations per rule, trend per day")
 def agent_summary(agent_id: str, request: Request, since: IsoDay | None = Query(None, description=FIRST_DAY),
                   until: IsoDay | None = Query(None, description=END_DAY)) -> schemas.AgentSummary:
@@ -174,7 +176,7 @@ def agent_summary(agent_id: str, request: Request, since: IsoDay | None = Query(
         return schemas.AgentSummary(**store.agent_summary(session=session, agent_id=agent_id, since=since, until=until))
 
 
-@router.get("/v1/stats/rules", response_model=list[schemas.RuleStat], **_guarded("read", 422),
+@router.get("/v1/stats/rules", response_model=list[schemas.RuleStat], **_guarded("read", 422, 503),
             summary="Per rule: violation rate, hits and the phrases hit most")
 def rule_stats(request: Request, since: IsoDay | None = Query(None, description=FIRST_DAY),
                until: IsoDay | None = Query(None, description=END_DAY),
@@ -204,7 +206,8 @@ def reload_lexicons(request: Request) -> schemas.LexiconInfo:
     return _lexicon_info(request.app.state.lexicon.reload())
 
 
-@router.get("/healthz", response_model=schemas.Health, summary="Is the service up, can it reach its database")
+@router.get("/healthz", response_model=schemas.Health, summary="Is the service up, can it reach its database",
+            responses={503: {"model": schemas.ErrorBody, "description": _WHY[503]}})
 def healthz(request: Request) -> schemas.Health:
     with _session(request) as session:
         ping(session=session)

@@ -9,8 +9,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.errors import StoreUnavailable
 from app.store.daily import ensure_zone
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -58,6 +60,33 @@ def write_lock(engine: Engine):
 def ping(*, session: Session) -> None:
     """Raise unless the database answers."""
     session.execute(text("SELECT 1"))
+
+
+def unavailable(exc: BaseException) -> StoreUnavailable | None:
+    """`exc` as StoreUnavailable when it says the database could not be reached or could not
+    take the work now (connection refused or lost, SQLite locked, disk full); None when it
+    is anything else, such as a bug in a statement."""
+    if not (isinstance(exc, OperationalError | InterfaceError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)):
+        return None
+    orig = getattr(exc, "orig", None)
+    # SQLite files its generic error (no such table, a syntax error) as operational too
+    if getattr(orig, "sqlite_errorname", None) == "SQLITE_ERROR":
+        return None
+    reason = (str(orig or exc).strip().splitlines() or [""])[0]
+    return StoreUnavailable(f"{type(exc).__name__}: {reason}")
+
+
+@contextmanager
+def opened(sessions: sessionmaker[Session]):
+    """A session whose database failures come out as StoreUnavailable, with the cause chained."""
+    try:
+        with sessions() as session:
+            yield session
+    except DBAPIError as exc:
+        failure = unavailable(exc)
+        if failure is None:
+            raise
+        raise failure from exc
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import Call, CallResult
 from app.store.calls import Scored, save_call, store_calls
-from app.store.db import write_lock
+from app.store.db import unavailable, write_lock
 
 log = logging.getLogger("callqa")
 MAX_BATCH = 64
@@ -111,7 +111,14 @@ class BatchWriter:
         try:
             with self._sessions() as session, write_lock(session.get_bind()), session.begin():
                 created = store_calls(session=session, batch=[scored for scored, _ in batch], zone=self._zone)
-        except Exception:  # one bad call must not fail the others: write each on its own
+        except Exception as exc:
+            down = unavailable(exc)
+            if down is not None:  # the database cannot take any of them now: each caller is told to send again
+                log.warning("a batch of %d calls was not stored: %s", len(batch), down)
+                for _scored, fut in batch:
+                    fut.set_exception(down)
+                return
+            # one bad call must not fail the others: write each on its own
             log.warning("a batch of %d calls failed; writing them one by one", len(batch), exc_info=True)
             for scored, fut in batch:
                 try:
@@ -119,7 +126,7 @@ class BatchWriter:
                         fut.set_result(save_call(session=session, call=scored.call, result=scored.result,
                                                  zone=self._zone, received_at=scored.received_at))
                 except Exception as exc:
-                    fut.set_exception(exc)
+                    fut.set_exception(unavailable(exc) or exc)
             return
         if self._on_commit is not None:
             try:

@@ -116,3 +116,26 @@ def test_a_failing_commit_callback_does_not_hold_up_the_calls(engine, lexicon):
     c = call("c-metric")
     assert w.submit(c, score_call(c, lexicon)).result(timeout=30) is True
     w.close()
+
+
+def test_calls_the_database_cannot_take_fail_as_unavailable(lexicon):
+    """With the database unreachable, each waiting call fails at once with StoreUnavailable
+    (the API answers 503: send again), not after a second try one by one."""
+    from sqlalchemy import event
+
+    from app.errors import StoreUnavailable
+    from app.store.db import make_engine
+
+    engine = make_engine("postgresql://postgres@127.0.0.1:1/none")  # port 1: nothing listens
+    attempts = []
+    event.listen(engine, "do_connect", lambda *args: attempts.append(1))
+    w = BatchWriter(make_sessionmaker(engine), ZONE)
+    try:
+        futures = [w.submit(c, score_call(c, lexicon)) for c in (call("c-1"), call("c-2"))]
+        for fut in futures:
+            with pytest.raises(StoreUnavailable):
+                fut.result(timeout=30)
+    finally:
+        w.close()
+    # one attempt per batch (one or two batches); trying each call again would make 3 or 4
+    assert 1 <= len(attempts) <= 2
