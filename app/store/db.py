@@ -66,7 +66,7 @@ def unavailable(exc: BaseException) -> StoreUnavailable | None:
     """`exc` as StoreUnavailable when it says the database could not be reached or could not
     take the work now (connection refused or lost, SQLite locked, disk full); None when it
     is anything else, such as a bug in a statement."""
-    if not (isinstance(exc, OperationalError | InterfaceError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)):
+    if not (isinstance(exc, OperationalError | InterfaceError) or connection_lost(exc)):
         return None
     orig = getattr(exc, "orig", None)
     # SQLite files its generic error (no such table, a syntax error) as operational too
@@ -74,6 +74,11 @@ def unavailable(exc: BaseException) -> StoreUnavailable | None:
         return None
     reason = (str(orig or exc).strip().splitlines() or [""])[0]
     return StoreUnavailable(f"{type(exc).__name__}: {reason}")
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether `exc` came from a connection the server had closed; the pool has dropped it."""
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import Call, CallResult
 from app.store.calls import Scored, save_call, store_calls
-from app.store.db import unavailable, write_lock
+from app.store.db import connection_lost, unavailable, write_lock
 
 log = logging.getLogger("callqa")
 MAX_BATCH = 64
@@ -106,27 +106,25 @@ class BatchWriter:
                 batch.append(nxt)
             self._write(batch)
 
+    def _commit(self, batch: list) -> list[bool]:
+        with self._sessions() as session, write_lock(session.get_bind()), session.begin():
+            return store_calls(session=session, batch=[scored for scored, _ in batch], zone=self._zone)
+
     def _write(self, batch: list) -> None:
         started = time.perf_counter()
         try:
-            with self._sessions() as session, write_lock(session.get_bind()), session.begin():
-                created = store_calls(session=session, batch=[scored for scored, _ in batch], zone=self._zone)
+            try:
+                created = self._commit(batch)
+            except Exception as exc:
+                if not connection_lost(exc):
+                    raise
+                # A pooled connection the server had closed (it restarted, or an idle connection
+                # was cut): the pool has dropped it, so once more on a new one. Had the lost
+                # commit gone through, the calls are replaced, never doubled (answered 200, not 201).
+                log.warning("the database connection was lost (%s); writing the batch again", unavailable(exc))
+                created = self._commit(batch)
         except Exception as exc:
-            down = unavailable(exc)
-            if down is not None:  # the database cannot take any of them now: each caller is told to send again
-                log.warning("a batch of %d calls was not stored: %s", len(batch), down)
-                for _scored, fut in batch:
-                    fut.set_exception(down)
-                return
-            # one bad call must not fail the others: write each on its own
-            log.warning("a batch of %d calls failed; writing them one by one", len(batch), exc_info=True)
-            for scored, fut in batch:
-                try:
-                    with self._sessions() as session:
-                        fut.set_result(save_call(session=session, call=scored.call, result=scored.result,
-                                                 zone=self._zone, received_at=scored.received_at))
-                except Exception as exc:
-                    fut.set_exception(unavailable(exc) or exc)
+            self._fail(batch, exc)
             return
         if self._on_commit is not None:
             try:
@@ -135,3 +133,20 @@ class BatchWriter:
                 log.warning("the commit callback failed", exc_info=True)
         for (_scored, fut), new in zip(batch, created, strict=True):
             fut.set_result(new)
+
+    def _fail(self, batch: list, exc: Exception) -> None:
+        down = unavailable(exc)
+        if down is not None:  # the database cannot take any of them now: each caller is told to send again
+            log.warning("a batch of %d calls was not stored: %s", len(batch), down)
+            for _scored, fut in batch:
+                fut.set_exception(down)
+            return
+        # one bad call must not fail the others: write each on its own
+        log.warning("a batch of %d calls failed; writing them one by one", len(batch), exc_info=exc)
+        for scored, fut in batch:
+            try:
+                with self._sessions() as session:
+                    fut.set_result(save_call(session=session, call=scored.call, result=scored.result,
+                                             zone=self._zone, received_at=scored.received_at))
+            except Exception as one:
+                fut.set_exception(unavailable(one) or one)

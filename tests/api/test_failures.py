@@ -65,6 +65,22 @@ def test_database_outage_answers_503_then_the_service_recovers(own_database):
         assert client.get("/v1/calls").json()["total"] == 1
 
 
+def test_connections_the_server_closed_are_replaced_without_an_error(own_database):
+    """As after a restart of PostgreSQL: every pooled connection is cut while the service is
+    idle. The next call is stored on a new connection, and queries go on."""
+    admin, name, url = own_database
+    calls = [json.loads(line) for line in (SAMPLES / "calls.jsonl").read_text(encoding="utf-8").splitlines()[:2]]
+    with TestClient(create_app(Settings(database_url=url))) as client:
+        assert client.post("/v1/calls", json=calls[0]).status_code == 201
+        assert client.get("/v1/calls").status_code == 200
+        cut = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s",
+                            (name,)).fetchone()[0]
+        assert cut >= 1
+        r = client.post("/v1/calls", json=calls[1])
+        assert r.status_code == 201, r.text
+        assert client.get("/v1/calls").json()["total"] == 2
+
+
 def test_an_unexpected_error_keeps_the_error_shape(tmp_path):
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'callqa.db'}"))
 
