@@ -106,23 +106,26 @@ class BatchWriter:
                 batch.append(nxt)
             self._write(batch)
 
-    def _commit(self, batch: list) -> list[bool]:
+    def _transaction(self, batch: list) -> list[bool]:
         with self._sessions() as session, write_lock(session.get_bind()), session.begin():
             return store_calls(session=session, batch=[scored for scored, _ in batch], zone=self._zone)
+
+    def _commit(self, batch: list) -> list[bool]:
+        try:
+            return self._transaction(batch)
+        except Exception as exc:
+            if not connection_lost(exc):
+                raise
+            # A pooled connection the server had closed (it restarted, or an idle connection
+            # was cut): the pool has dropped it, so once more on a new one. Had the lost
+            # commit gone through, the calls are replaced, never doubled (answered 200, not 201).
+            log.warning("the database connection was lost (%s); writing the batch again", unavailable(exc))
+            return self._transaction(batch)
 
     def _write(self, batch: list) -> None:
         started = time.perf_counter()
         try:
-            try:
-                created = self._commit(batch)
-            except Exception as exc:
-                if not connection_lost(exc):
-                    raise
-                # A pooled connection the server had closed (it restarted, or an idle connection
-                # was cut): the pool has dropped it, so once more on a new one. Had the lost
-                # commit gone through, the calls are replaced, never doubled (answered 200, not 201).
-                log.warning("the database connection was lost (%s); writing the batch again", unavailable(exc))
-                created = self._commit(batch)
+            created = self._commit(batch)
         except Exception as exc:
             self._fail(batch, exc)
             return
