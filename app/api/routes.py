@@ -53,12 +53,16 @@ _WHY = {400: "the body is not valid JSON, or the cursor is not one this service 
 SECURITY = [{"bearer": []}, {"apiKey": []}]
 
 
+def _errors(*codes: int) -> dict:
+    """The OpenAPI `responses` entries of these error statuses."""
+    return {c: {"model": schemas.ErrorBody, "description": _WHY[c]} for c in codes}
+
+
 def _guarded(role: str, *codes: int, body: dict | None = None, answers: dict | None = None) -> dict:
     """A route's key check for `role`, and what the OpenAPI document says of it: the ways to
     send a key, its other answers, and the errors it can answer."""
-    errors = {c: {"model": schemas.ErrorBody, "description": _WHY[c]} for c in (401, 403, *codes)}
     return {"dependencies": [require(role)], "openapi_extra": {"security": SECURITY, **(body or {})},
-            "responses": {**(answers or {}), **errors}}
+            "responses": {**(answers or {}), **_errors(401, 403, *codes)}}
 
 
 # Summaries and statistics count whole days of the center's time zone (CALLQA_TIMEZONE).
@@ -207,7 +211,7 @@ def reload_lexicons(request: Request) -> schemas.LexiconInfo:
 
 
 @router.get("/healthz", response_model=schemas.Health, summary="Is the service up, can it reach its database",
-            responses={503: {"model": schemas.ErrorBody, "description": _WHY[503]}})
+            responses=_errors(503))
 def healthz(request: Request) -> schemas.Health:
     with _session(request) as session:
         ping(session=session)
