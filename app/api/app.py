@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, *, settle_gc: bool = False) -> 
         app.state.writer = BatchWriter(app.state.sessions, zone, linger=settings.write_linger_ms / 1000,
                                        on_commit=record_write)  # group commit for POST /v1/calls
         app.state.cpu = anyio.CapacityLimiter(1)  # one scoring thread per worker process
-        app.state.lexicon = ActiveLexicon(settings.lexicon_dir, settings.scoring())
+        app.state.lexicon = ActiveLexicon(settings.lexicon_dir, app.state.scoring)
         if settle_gc:
             _settle_gc()
         log.info("lexicon %s, database %s", app.state.lexicon.current.version, engine.url.render_as_string(hide_password=True))
