@@ -22,6 +22,10 @@ FUZZY_PAIRS: dict[str, tuple[str, str, str]] = {
     "l/n": ("initial", "n", "l"),
     "f/h": ("initial", "h", "f"),
     "r/l": ("initial", "r", "l"),
+    # j/q/x before i and ü sound like z/c/s to many southern speakers (尖团 confusion): 机 ~ 资
+    "j/z": ("initial", "j", "z"),
+    "q/c": ("initial", "q", "c"),
+    "x/s": ("initial", "x", "s"),
     "an/ang": ("final", "ang", "an"),
     "en/eng": ("final", "eng", "en"),
     "in/ing": ("final", "ing", "in"),
