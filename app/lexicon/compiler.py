@@ -15,6 +15,7 @@ from app.lexicon.loader import LexiconSource, load_source
 from app.text.normalize import normalize
 from app.text.pinyin import expand_pairs, sound_lut, sound_table, to_sound, valid_pair_names
 from app.text.tokenizer import Segmenter
+from app.text.turns import TurnPolicy, make_policy
 
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 WILDCARD = "*"
@@ -87,7 +88,7 @@ class Phrase:
     max_gap: int
     clause_end: bool
     alone: bool
-    opens_turn: bool
+    opens_clause: bool
     exceptions: tuple[ExceptionPattern, ...]
     variables: tuple[str, ...] = ()
     # Overlapping exceptions reach at most `exception_reach` characters around a hit and are
@@ -124,6 +125,36 @@ class Rule:
     file: str
 
 
+@dataclass(frozen=True)
+class Brand:
+    """How to find a name variable's brand as a recognizer writes it (schema.BrandSpec)."""
+
+    pairs: tuple[str, ...]
+    sound: dict[int, str]  # near-sound classes of `pairs`, wider than the lexicon's own
+    strip: tuple[str, ...]  # category words and suffixes, longest first: cut off a form to find its brand
+    after: tuple[str, ...]  # what may follow a brand said without the rest of the name (sound-encoded)
+    before: tuple[str, ...]  # what may introduce it (sound-encoded)
+    min_chars: int
+
+    def brands(self, forms: tuple[str, ...]) -> tuple[str, ...]:
+        """The brand of each written form: the form without trailing category words and
+        suffixes ("瑞丰电器有限公司" -> "瑞丰"), normalized; forms too short are left out."""
+        out = []
+        for form in forms:
+            brand = normalize(form)
+            cut = True
+            while cut:
+                cut = False
+                for word in self.strip:
+                    if brand.endswith(word) and len(brand) - len(word) >= self.min_chars:
+                        brand = brand[: -len(word)]
+                        cut = True
+                        break
+            if len(brand) >= self.min_chars:
+                out.append(brand)
+        return tuple(dict.fromkeys(out))
+
+
 @dataclass
 class CompiledLexicon:
     directory: str
@@ -138,6 +169,8 @@ class CompiledLexicon:
     hold_min_ms: int
     variables: dict[str, schema.VariableSpec]
     pinyin_pairs: tuple[str, ...]
+    policy: TurnPolicy = field(default_factory=lambda: make_policy())
+    brands: dict[str, Brand] = field(default_factory=dict)  # variable name -> how its brand is heard
     _templates: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -211,7 +244,7 @@ class _Builder:
             if PLACEHOLDER.search(spec.text):
                 self.problem(file, rule_id, f"{fld}.{i}", "exceptions cannot hold {placeholders}")
                 continue
-            pat = self.pattern(spec.text, max_insert, max_gap)
+            pat = self.pattern(spec.text, max_insert if spec.max_insert is None else spec.max_insert, max_gap)
             if pat is None:
                 self.problem(file, rule_id, f"{fld}.{i}", f"{spec.text!r} is empty once spaces, punctuation and fillers are removed")
                 continue
@@ -264,7 +297,7 @@ class _Builder:
                             pinyin=opts["pinyin"], fuzzy=opts["fuzzy"], word_boundary=opts["boundary"] == "word",
                             sound_must_not_be_word=spec.kind == "forbidden",
                             max_insert=opts["max_insert"], max_gap=opts["max_gap"], clause_end=p.clause_end,
-                            alone=p.alone, opens_turn=p.opens_turn, exceptions=tuple(phrase_exc + rule_exc), variables=names,
+                            alone=p.alone, opens_clause=p.opens_clause, exceptions=tuple(phrase_exc + rule_exc), variables=names,
                         ))
                         phrases.append(compiled[-1])
                 groups.append(tuple(compiled))
@@ -286,12 +319,45 @@ class _Builder:
         exact_automaton = build_automaton([p for p in fixed if not p.pinyin], lambda p: p.pattern.parts[p.pattern.anchor],
                                           lambda p: p.id)
         self._cut.add_terms(self.segmenter_terms)
+        brands = self._brands(declared)
+        turns = self.source.settings.turns
+        policy = make_policy(turns.backchannels, turns.short_chars, turns.overlap_chars, turns.pause_ms,
+                             self.source.settings.prompts, self.sound)
+        if self.problems:
+            raise LexiconError(self.problems)
         return CompiledLexicon(
             directory=self.source.directory, version=self.source.version, rules=tuple(rules),
             phrases=tuple(phrases), sound=self.sound, sound_lut=sound_lut(self.pairs), segmenter=self._cut,
             automaton=automaton, exact_automaton=exact_automaton, hold_min_ms=int(self.source.settings.holds.min_seconds * 1000),
-            variables=dict(declared), pinyin_pairs=self.pairs,
+            variables=dict(declared), pinyin_pairs=self.pairs, policy=policy, brands=brands,
         )
+
+    def _brands(self, declared: dict[str, schema.VariableSpec]) -> dict[str, Brand]:
+        out = {}
+        for name, spec in declared.items():
+            if spec.brand is None:
+                continue
+            try:
+                pairs = expand_pairs(spec.brand.near_sound)
+            except KeyError as exc:
+                self.problem("lexicon.yaml", None, f"variables.{name}.brand.near_sound",
+                             f"unknown pair {exc.args[0]!r}; valid pairs: {', '.join(valid_pair_names())}")
+                continue
+            words = {normalize(w) for w in spec.brand.categories + spec.brand.suffixes}
+            b = spec.brand
+            empty = [w for w in b.categories + b.suffixes + b.before + b.after if not normalize(w)]
+            if empty:
+                self.problem("lexicon.yaml", None, f"variables.{name}.brand",
+                             f"{empty[0]!r} is empty once spaces, punctuation and fillers are removed")
+            words.discard("")
+            out[name] = Brand(
+                pairs=pairs, sound=sound_table(pairs), strip=tuple(sorted(words, key=len, reverse=True)),
+                after=tuple(sorted({to_sound(w, self.sound) for w in words | {normalize(w) for w in b.after}} - {""},
+                                   key=len, reverse=True)),
+                before=tuple(sorted({to_sound(w, self.sound) for w in (normalize(x) for x in b.before)} - {""},
+                                    key=len, reverse=True)),
+                min_chars=spec.brand.min_chars)
+        return out
 
     def _kind_checks(self, file: str, spec: schema.RuleSpec) -> None:
         rid = spec.id

@@ -31,6 +31,8 @@ _NESTED: dict[str, type[BaseModel]] = {
     "pinyin": schema.PinyinSettings,
     "holds": schema.HoldSettings,
     "variables": schema.VariableSpec,
+    "brand": schema.BrandSpec,
+    "turns": schema.TurnSettings,
 }
 
 

@@ -10,7 +10,7 @@ Kind = Literal["required", "forbidden", "silence"]
 RuleSpeaker = Literal["agent", "customer", "any"]
 RuleDirection = Literal["inbound", "outbound", "any"]
 Boundary = Literal["word", "none"]
-Scope = Literal["overlap", "after", "turn"]
+Scope = Literal["overlap", "after", "before", "turn"]
 
 
 class _Strict(BaseModel):
@@ -40,6 +40,7 @@ def _flatten(value: Any) -> Any:
 class ExceptionSpec(_Strict):
     text: str = Field(min_length=1)
     scope: Scope = "overlap"
+    max_insert: int | None = Field(default=None, ge=0, le=4)  # default: the phrase's own
 
 
 class PhraseSpec(MatchOptions):
@@ -47,7 +48,7 @@ class PhraseSpec(MatchOptions):
     aliases: list[str] = Field(default_factory=list)
     clause_end: bool = False
     alone: bool = False
-    opens_turn: bool = False
+    opens_clause: bool = False
     exceptions: list[str | ExceptionSpec] = Field(default_factory=list)
 
     _flat = field_validator("exceptions", mode="before")(_flatten)
@@ -59,19 +60,27 @@ class GroupSpec(_Strict):
 
 
 class Window(_Strict):
+    """Where in the call a rule reads. Turns are counted as the speaker's turns that took the
+    floor (interjections do not count); seconds from the start or to the end of the call, or
+    of the speaker's own speech (`seconds_of: speaker`). A count of turns and of seconds
+    together read both: the first two turns and the first 15 seconds."""
+
     first_turns: int | None = Field(default=None, ge=1)
     last_turns: int | None = Field(default=None, ge=1)
     first_seconds: float | None = Field(default=None, gt=0)
     last_seconds: float | None = Field(default=None, gt=0)
+    seconds_of: Literal["call", "speaker"] = "call"
     before_hold: bool | None = None
 
     @model_validator(mode="after")
     def _one(self) -> Window:
-        set_fields = [k for k, v in self.model_dump().items() if v not in (None, False)]
-        if len(set_fields) > 1:
+        first = self.first_turns is not None or self.first_seconds is not None
+        last = self.last_turns is not None or self.last_seconds is not None
+        if sum((first, last, bool(self.before_hold))) > 1:
+            set_fields = [k for k, v in self.model_dump().items() if v not in (None, False, "call")]
             raise ValueError(
-                f"give one window, not {set_fields}: first_turns, last_turns, first_seconds, "
-                "last_seconds or before_hold (no window means the whole call)"
+                f"give one window, not {set_fields}: first_turns and/or first_seconds, last_turns and/or "
+                "last_seconds, or before_hold (no window means the whole call)"
             )
         return self
 
@@ -124,10 +133,24 @@ class RuleSpec(_Strict):
     _flat = field_validator("exceptions", "phrases", mode="before")(_flatten)
 
 
+class BrandSpec(_Strict):
+    """How a recognizer writes a company's name beyond its configured forms: the brand heard
+    as near-sounding words, its category word dropped or changed, a suffix after it."""
+
+    near_sound: list[str] = Field(default_factory=lambda: ["z/zh", "c/ch", "s/sh", "l/n", "f/h", "n/ng",
+                                                           "j/z", "q/c", "x/s"])
+    categories: list[str] = Field(default_factory=list)  # words after the brand that name the trade (电器)
+    suffixes: list[str] = Field(default_factory=list)  # words that may follow the brand (厂家, 客服中心)
+    before: list[str] = Field(default_factory=list)  # words that introduce a name (这边是, 欢迎致电)
+    after: list[str] = Field(default_factory=list)  # other words that may follow it (的, 您好)
+    min_chars: int = Field(default=2, ge=2, le=8)  # a shorter brand is only matched as written in full
+
+
 class VariableSpec(_Strict):
     description: str
     example: str = Field(min_length=1)
     example_aliases: list[str] = Field(default_factory=list)
+    brand: BrandSpec | None = None
 
 
 class PinyinSettings(_Strict):
@@ -138,10 +161,24 @@ class HoldSettings(_Strict):
     min_seconds: float = Field(default=15, gt=0)
 
 
+class TurnSettings(_Strict):
+    """What does not end a speaker's turn, and where a clause ends without punctuation."""
+
+    backchannels: list[str] = Field(default_factory=lambda: ["对", "是", "喂", "你好", "您好", "好", "好的", "行",
+                                                             "是的", "对的", "嗯好", "没错"])
+    short_chars: int = Field(default=2, ge=0, le=10)
+    overlap_chars: int = Field(default=12, ge=0, le=100)
+    pause_ms: int = Field(default=500, ge=100, le=10_000)
+
+
 class LexiconSettings(_Strict):
     label: str | None = None
     pinyin: PinyinSettings = Field(default_factory=PinyinSettings)
     holds: HoldSettings = Field(default_factory=HoldSettings)
+    turns: TurnSettings = Field(default_factory=TurnSettings)
+    # Recorded prompts on the agent's channel: from the first of these to the end of that agent
+    # turn, the speech is a machine's (a satisfaction survey), not the agent's.
+    prompts: list[str] = Field(default_factory=list)
     variables: dict[str, VariableSpec] = Field(default_factory=dict)
     retired: list[str] = Field(default_factory=list)
 

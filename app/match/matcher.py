@@ -7,12 +7,13 @@ A candidate that fails any check is dropped: nothing below a phrase's bar is ret
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from app.lexicon.compiler import WILDCARD, CompiledLexicon, Pattern, Phrase, cut_pattern
+from app.lexicon.compiler import WILDCARD, Brand, CompiledLexicon, Pattern, Phrase, cut_pattern
+from app.text.pinyin import to_sound
 from app.text.turns import CallText, Turn
 
 # What may follow a blunt answer in its clause and still leave it blunt ("不知道啊。").
@@ -21,7 +22,7 @@ TRAILING_PARTICLES = frozenset("了啊呀哦啦吧嘛的哈")
 # A filler word ASR keeps (it is also a word, so normalization cannot drop it); it may
 # stand after a blunt answer or before a lone one.
 TRAILING_FILLER = "那个"
-# What may stand before a refusal that opens the agent's turn: "那不行", "哦，不知道".
+# What may stand before a refusal that opens a clause: "那不行", "哦，不知道".
 LEADING_WORDS = ("", "那", "那个", "这个")
 
 
@@ -34,6 +35,7 @@ class Candidate:
     end: int
     method: str  # exact | pinyin | fuzzy
     similarity: float
+    detail: str | None = None  # how an unusual form was accepted (a brand heard another way)
 
 
 def scan(ct: CallText, lex: CompiledLexicon) -> dict[int, list[tuple[int, int, int]]]:
@@ -160,24 +162,82 @@ def _cancelled(phrase: Phrase, turn: Turn, start: int, end: int) -> bool:
         hi = min(len(sound), end + phrase.exception_reach)
         for a_end, (length, excs) in phrase.near_exceptions.iter(sound, lo, hi):
             for exc in excs:
-                span = _extend(exc.pattern, sound, a_end + 1 - length, a_end + 1)
+                span = _place_exception(exc.pattern, turn, a_end + 1 - length, a_end + 1)
                 if span is not None and span[0] < end and span[1] > start \
-                        and not _straddles(turn, span[0], span[1], start, end) and _singles_ok(exc.pattern, turn, *span):
+                        and not _straddles(turn, span[0], span[1], start, end):
                     return True
     if phrase.far_exceptions is not None:
         for a_end, (length, excs) in phrase.far_exceptions.iter(sound):
             for exc in excs:
-                span = _extend(exc.pattern, sound, a_end + 1 - length, a_end + 1)
-                if span is None or (exc.scope == "after" and span[0] < end):
+                span = _place_exception(exc.pattern, turn, a_end + 1 - length, a_end + 1)
+                if span is None or (exc.scope == "after" and not end <= span[0] <= end + AFTER_REACH):
                     continue
-                if _singles_ok(exc.pattern, turn, *span):
-                    return True
+                if exc.scope == "before" and not (start - BEFORE_REACH <= span[1] <= start
+                                                  and not _sentence_between(turn, span[1], start)):
+                    continue
+                return True
     return False
 
 
-def _singles_ok(pattern: Pattern, turn: Turn, s: int, e: int) -> bool:
-    """One character alone says little by its sound (哪 = 那): it must be written as is."""
-    return all(p in turn.norm[s:e] for p in pattern.parts if len(p) == 1)
+# How far before a hit a `scope: before` exception may end ("您是说他们让您自己去找": a quote),
+# and how far after it a `scope: after` one may start ("我不太清楚这个型号，我帮您查一下": help
+# that answers the same question, not something said much later in a long turn).
+BEFORE_REACH = 10
+AFTER_REACH = 16
+
+
+def _sentence_between(turn: Turn, a: int, b: int) -> bool:
+    """True when a sentence ends (。？！ as written) anywhere from a to b."""
+    br = turn.sentence_breaks()
+    i = bisect_left(br, a)
+    return i < len(br) and br[i] <= b
+
+
+def _place_exception(pattern: Pattern, turn: Turn, a_start: int, a_end: int) -> tuple[int, int] | None:
+    """`_extend` for an exception, found by its anchor in the sound string. A part of one
+    character says little by its sound (哪 = 那), so it must be written as is: "不知道您之前联系
+    的那个是哪位" holds 不知道…哪 at 哪, not at 那. Placed nearest first, with backtracking."""
+    parts, sounds, gaps, k = pattern.parts, pattern.sounds, pattern.gaps, pattern.anchor
+    norm, sound = turn.norm, turn.sound
+    if len(parts[k]) == 1 and norm[a_start] != parts[k]:
+        return None
+
+    def fits(i: int, b: int) -> bool:
+        return norm.startswith(parts[i], b) if len(parts[i]) == 1 else sound.startswith(sounds[i], b)
+
+    def left(i: int, start: int) -> int:
+        if i < 0:
+            return start
+        n = len(parts[i])
+        for gap in range(gaps[i] + 1):
+            b = start - gap - n
+            if b < 0:
+                return -1
+            if fits(i, b):
+                found = left(i - 1, b)
+                if found >= 0:
+                    return found
+        return -1
+
+    def right(i: int, end: int) -> int:
+        if i >= len(parts):
+            return end
+        n = len(parts[i])
+        for gap in range(gaps[i - 1] + 1):
+            b = end + gap
+            if b + n > len(sound):
+                return -1
+            if fits(i, b):
+                found = right(i + 1, b + n)
+                if found >= 0:
+                    return found
+        return -1
+
+    lo = left(k - 1, a_start)
+    if lo < 0:
+        return None
+    hi = right(k + 1, a_end)
+    return None if hi < 0 else (lo, hi)
 
 
 def _straddles(turn: Turn, s: int, e: int, start: int, end: int) -> bool:
@@ -192,16 +252,26 @@ def _straddles(turn: Turn, s: int, e: int, start: int, end: int) -> bool:
     return False
 
 
-def _position_ok(phrase: Phrase, turn: Turn, start: int, end: int) -> bool:
-    if phrase.opens_turn and turn.norm[:start] not in LEADING_WORDS:
+def _position_ok(phrase: Phrase, lex: CompiledLexicon, turn: Turn, start: int, end: int) -> bool:
+    """Where the hit stands in its clause. Clauses end at punctuation, at the turn's ends, where
+    the other speaker cut in or the speaker paused, and after sentence-final particles."""
+    if not (phrase.clause_end or phrase.alone or phrase.opens_clause):
+        return True
+    norm = turn.norm
+    lo, hi = turn.clause_of(start, end, lex.segmenter)
+    # a break that falls inside the filler 那个 ("这个不行那" / "个") does not end the clause
+    while 0 < lo and norm[lo - 1:lo + 1] == TRAILING_FILLER:
+        lo = turn.clause_of(lo - 1, lo - 1, lex.segmenter)[0]
+    while hi < len(norm) and norm[hi - 1:hi + 1] == TRAILING_FILLER:
+        hi = turn.clause_of(hi + 1, hi + 1, lex.segmenter)[1]
+    if phrase.opens_clause and norm[lo:start] not in LEADING_WORDS:
         return False
     if not (phrase.clause_end or phrase.alone):
         return True
-    lo, hi = turn.clause_of(start, end)
-    tail = turn.norm[end:hi].replace(TRAILING_FILLER, "")
+    tail = norm[end:hi].replace(TRAILING_FILLER, "")
     if any(ch not in TRAILING_PARTICLES for ch in tail):
         return False
-    if phrase.alone and turn.norm[lo:start] not in ("", TRAILING_FILLER):
+    if phrase.alone and norm[lo:start] not in ("", TRAILING_FILLER):
         return False
     return True
 
@@ -228,8 +298,10 @@ def check(phrase: Phrase, pattern: Pattern, lex: CompiledLexicon, ct: CallText, 
         method = "pinyin"
     else:
         return None
-    if not _position_ok(phrase, turn, start, end):
+    if not _position_ok(phrase, lex, turn, start, end):
         return None
+    if end - start > 1 and _sentence_between(turn, start + 1, end - 1):
+        return None  # no phrase runs across the end of a sentence: "…处理。好的" holds no 你好
     if phrase.exceptions and _cancelled(phrase, turn, start, end):
         return None
     if not _words_ok(phrase, lex, turn, start, end, method):
@@ -294,6 +366,58 @@ def search_candidates(phrase: Phrase, patterns: list[Pattern], lex: CompiledLexi
                     if first_only:
                         return out
     return out
+
+
+def brand_candidates(phrase: Phrase, brand: Brand, brands: tuple[str, ...], lex: CompiledLexicon, ct: CallText,
+                     turns: set[int], keep=None) -> list[Candidate]:
+    """The first place in the given turns where one of `brands` (a name's brand, normalized) is
+    said as a recognizer may write it: by a near sound under the brand's own pairs, without the
+    rest of the name or with another category word, a filler word inside it (瑞那个丰). Said
+    alone the brand could be an ordinary word, so it must stand next to what introduces or
+    follows a name (这边是 / 欢迎致电 ..., 电器 / 厂家 / 客服中心 ...). The hit's `detail` says
+    which form was accepted."""
+    wanted = [(b, b.translate(brand.sound), to_sound(b, lex.sound)) for b in brands]
+    for t in sorted(turns):
+        turn = ct.turns[t]
+        for norm, sound, where in _without_fillers(turn):
+            heard = norm.translate(brand.sound)
+            for b, near, same in wanted:
+                at = heard.find(near)
+                while at >= 0:
+                    end = at + len(near)
+                    after = next((len(w) for w in brand.after if sound.startswith(w, end)), 0)
+                    before = 0 if after else next((len(w) for w in brand.before if sound.endswith(w, 0, at)), 0)
+                    if after or before:
+                        written = norm[at:end]
+                        alike = sum(x == y for x, y in zip(sound[at:end], same, strict=True))
+                        how = f"brand {b!r}" if written == b else f"brand {b!r} heard as {written!r}"
+                        how += f", followed by {norm[end:end + after]!r}" if after else f", after {norm[at - before:at]!r}"
+                        cand = Candidate(phrase, b, t, where(at), where(end - 1) + 1,
+                                         "exact" if written == b else "pinyin", round(alike / len(b), 3), how)
+                        if keep is None or keep(cand):
+                            return [cand]
+                    at = heard.find(near, at + 1)
+    return []
+
+
+BRAND_FILLERS = ("那个", "这个")
+
+
+def _without_fillers(turn: Turn):
+    """The turn's text as is, then (only if it holds one) without filler words, each with a
+    map from its positions back to the turn's."""
+    yield turn.norm, turn.sound, int
+    norm = turn.norm
+    if not any(f in norm for f in BRAND_FILLERS):
+        return
+    keep = [True] * len(norm)
+    for f in BRAND_FILLERS:
+        at = norm.find(f)
+        while at >= 0:
+            keep[at:at + len(f)] = [False] * len(f)
+            at = norm.find(f, at + len(f))
+    index = [i for i, k in enumerate(keep) if k]
+    yield "".join(norm[i] for i in index), "".join(turn.sound[i] for i in index), index.__getitem__
 
 
 def fuzzy_candidates(phrase: Phrase, patterns: list[Pattern], ct: CallText, turns: set[int]) -> list[Candidate]:

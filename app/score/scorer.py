@@ -29,25 +29,70 @@ def _variables(call: Call, config: ScoringConfig) -> dict[str, tuple[str, ...]]:
     return values
 
 
-def _window(rule: Rule, ct: CallText) -> tuple[list[int] | None, str | None]:
-    """Turn indexes the rule reads, or (None, reason) when it cannot be applied."""
-    turns = ct.speaker_turn_ids(rule.speaker)
+Limits = dict[int, tuple[int, int]]  # turn -> the stretch of its text a rule may read
+
+
+def _window(rule: Rule, ct: CallText) -> tuple[list[int] | None, Limits | None, str | None]:
+    """(turn indexes the rule reads, the stretch of each it may read where not all of it, or
+    None), or (None, None, reason) when the rule cannot be applied.
+
+    Turns are counted among the speaker's turns that took the floor; the speaker's
+    interjections inside the other side's turns count with the turn they fall in. Seconds pick
+    fragments: those that start within the first N seconds, or end within the last N."""
     w = rule.window
-    if w.first_turns:
-        turns = turns[: w.first_turns]
-    elif w.last_turns:
-        turns = turns[-w.last_turns:]
-    elif w.first_seconds or w.last_seconds:
-        if not ct.timed:
-            return None, "needs utterance times, and this call has none (or not all)"
-        utts = ct.call.utterances
-        if w.first_seconds:
-            limit = min(u.start_ms for u in utts) + w.first_seconds * 1000
-            turns = [t for t in turns if ct.turn_start_ms(t) < limit]
+    every = ct.speaker_turn_ids(rule.speaker)
+    counted = w.first_turns or w.last_turns
+    seconds = w.first_seconds or w.last_seconds
+    if not (counted or seconds):
+        return every, None, None
+    chosen: set[int] = set()
+    if counted:
+        major = ct.speaker_turn_ids(rule.speaker, minor=False)
+        n = w.first_turns or w.last_turns
+        if len(major) <= n:
+            chosen.update(every)
+        elif w.first_turns:
+            bound = ct.turns[major[n]].utterances[0]
+            chosen.update(t for t in every if ct.turns[t].utterances[0] < bound)
         else:
-            limit = max(u.end_ms for u in utts) - w.last_seconds * 1000
-            turns = [t for t in turns if ct.turn_end_ms(t) > limit]
-    return turns, None
+            bound = ct.turns[major[-n]].utterances[0]
+            chosen.update(t for t in every if ct.turns[t].utterances[0] >= bound)
+    limits: Limits = {}
+    if seconds:
+        if not ct.timed:
+            if not counted:
+                return None, None, "needs utterance times, and this call has none (or not all)"
+        else:
+            utts = ct.call.utterances
+            scope = [k for t in every for k in ct.turns[t].utterances] if w.seconds_of == "speaker" else range(len(utts))
+            if scope:
+                first = w.first_seconds is not None
+                if first:
+                    edge = min(utts[k].start_ms for k in scope) + w.first_seconds * 1000
+                else:
+                    edge = max(utts[k].end_ms for k in scope) - w.last_seconds * 1000
+                for t in every:
+                    if t in chosen:
+                        continue
+                    turn = ct.turns[t]
+                    inside = [x for x, k in enumerate(turn.utterances)
+                              if (utts[k].start_ms < edge if first else utts[k].end_ms > edge)]
+                    if not inside:
+                        continue
+                    lo = turn.frag_starts[inside[0]]
+                    last = inside[-1]
+                    hi = turn.frag_starts[last + 1] if last + 1 < len(turn.frag_starts) else len(turn.norm)
+                    chosen.add(t)
+                    if (lo, hi) != (0, len(turn.norm)):
+                        limits[t] = (lo, hi)
+    return sorted(chosen), limits or None, None
+
+
+def _within(limits: Limits | None):
+    """A test that a candidate lies in the readable stretch of its turn, or None."""
+    if not limits:
+        return None
+    return lambda c: c.turn not in limits or (limits[c.turn][0] <= c.start and c.end <= limits[c.turn][1])
 
 
 _RANK = {"exact": 0, "pinyin": 1, "fuzzy": 2}
@@ -74,10 +119,14 @@ class _CallScorer:
         self.call = call
         self.lex = lex
         self.config = config
-        self.ct = build_call_text(call, lex.sound_lut, lex.speakers)
+        self.ct = build_call_text(call, lex.sound_lut, lex.speakers, lex.policy)
         self.values = _variables(call, config)
         self.anchors = matcher.scan(self.ct, lex)
         self._holds = None
+
+    def prompt_notes(self) -> list[str]:
+        return [f"utterance {u} on is a recorded prompt ({marker!r}) to the end of that agent turn; it is not "
+                "read as the agent's speech" for u, marker in self.ct.prompts]
 
     def holds(self):
         if self._holds is None:
@@ -92,7 +141,8 @@ class _CallScorer:
         uidx, offset, matched = turn.original(c.start, c.end)
         u = self.call.utterances[uidx]
         return {"utterance_index": uidx, "speaker": u.speaker, "start_ms": u.start_ms, "offset": offset,
-                "phrase": c.phrase_text, "matched": matched, "method": c.method, "similarity": c.similarity}
+                "phrase": c.phrase_text, "matched": matched, "method": c.method, "similarity": c.similarity,
+                "detail": c.detail}
 
     def patterns(self, phrase: Phrase) -> tuple[list[Pattern], str | None]:
         """The phrase's patterns for this call (variables filled in), or the name of a
@@ -105,13 +155,15 @@ class _CallScorer:
         return matcher.template_patterns(phrase, self.lex, self.values), None
 
     def group_candidates(self, rule: Rule, gi: int, turns: set[int],
-                         limits: dict[int, int] | None = None) -> tuple[list[Candidate], str | None]:
-        """The first hit of a required rule's group in the given turns (ending by
-        `limits[turn]` where given): one piece of evidence is enough. Instead of a hit, the
-        name of a missing variable when no phrase of the group can be looked for."""
-        keep = None if not limits else (lambda c: c.end <= limits.get(c.turn, c.end))
+                         limits: Limits | None = None) -> tuple[list[Candidate], str | None]:
+        """The first hit of a required rule's group in the given turns (within `limits`):
+        one piece of evidence is enough. Instead of a hit, the name of a missing variable when
+        no phrase of the group can be looked for. A name variable's brand, as a recognizer
+        writes it, is looked for only when no phrase of the group is found as written."""
+        keep = _within(limits)
         missing = None
         usable = 0
+        named = []
         for phrase in rule.groups[gi]:
             patterns, absent = self.patterns(phrase)
             if absent:
@@ -121,15 +173,25 @@ class _CallScorer:
             found = matcher.search_candidates(phrase, patterns, self.lex, self.ct, turns, keep, first_only=True)
             if found:
                 return found, None
+            if len(phrase.variables) == 1 and phrase.text == "{" + phrase.variables[0] + "}" \
+                    and phrase.variables[0] in self.lex.brands:
+                named.append(phrase)
+        for phrase in named:
+            name = phrase.variables[0]
+            brand = self.lex.brands[name]
+            found = matcher.brand_candidates(phrase, brand, brand.brands(self.values[name]), self.lex, self.ct, turns, keep)
+            if found:
+                return found, None
         return [], (missing if not usable else None)
 
-    def fuzzy_group(self, rule: Rule, gi: int, turns: set[int], limits: dict[int, int] | None = None) -> list[Candidate]:
+    def fuzzy_group(self, rule: Rule, gi: int, turns: set[int], limits: Limits | None = None) -> list[Candidate]:
         out: list[Candidate] = []
         for phrase in rule.groups[gi]:
             if phrase.fuzzy is not None:
                 out += matcher.fuzzy_candidates(phrase, self.patterns(phrase)[0], self.ct, turns)
-        if limits:
-            out = [c for c in out if c.end <= limits.get(c.turn, c.end)]
+        keep = _within(limits)
+        if keep:
+            out = [c for c in out if keep(c)]
         best = max(out, key=lambda c: c.similarity, default=None)
         return [best] if best else []
 
@@ -153,15 +215,15 @@ class _CallScorer:
         if rule.window.before_hold:
             if not self.ct.timed:
                 return _not_applicable(rule, "needs utterance times to find holds, and this call has none (or not all)")
-            instances = [([h.agent_turn], {h.agent_turn: h.limit} if h.limit is not None else None)
+            instances = [([h.agent_turn], {h.agent_turn: (0, h.limit)} if h.limit is not None else None)
                          for h in self.holds() if h.agent_turn is not None]
             if not instances:
                 return _result(rule, [], 0, None, note="no hold in this call")
         else:
-            turns, reason = _window(rule, self.ct)
+            turns, limits, reason = _window(rule, self.ct)
             if turns is None:
                 return _not_applicable(rule, reason)
-            instances = [(turns, None)]
+            instances = [(turns, limits)]
         hits: list[Candidate] = []
         failures = 0
         nearest = None
@@ -187,7 +249,7 @@ class _CallScorer:
         return _result(rule, [self.hit(c) for c in _dedupe(hits)], deduction, nearest, failed=failures > 0)
 
     def forbidden(self, rule: Rule) -> dict:
-        turns, reason = _window(rule, self.ct)
+        turns, limits, reason = _window(rule, self.ct)
         if turns is None:
             return _not_applicable(rule, reason)
         tset = set(turns)
@@ -201,7 +263,8 @@ class _CallScorer:
             patterns, missing = self.patterns(phrase)
             if not missing:
                 cands += matcher.search_candidates(phrase, patterns, self.lex, self.ct, tset)
-        kept = _dedupe(cands)
+        keep = _within(limits)
+        kept = _dedupe([c for c in cands if keep(c)] if keep else cands)
         hits = [self.hit(c) for c in kept[:MAX_LISTED_HITS]]
         note = f"{len(kept)} hits, the first {MAX_LISTED_HITS} listed" if len(kept) > MAX_LISTED_HITS else None
         return _result(rule, hits, _deduct(rule, len(kept)), None, failed=bool(kept), note=note)
@@ -276,4 +339,4 @@ def score_call(call: Call, lex: CompiledLexicon, config: ScoringConfig = Scoring
     passed = not (veto or required_failed or score < config.pass_mark)
     return CallResult.model_validate({"call_id": call.call_id, "agent_id": call.agent_id, "score": score,
                                       "passed": passed, "lexicon_version": lex.version, "rules": results,
-                                      "warnings": call.time_warnings()})
+                                      "warnings": call.time_warnings() + scorer.prompt_notes()})

@@ -165,6 +165,31 @@ def clause_breaks(text: str) -> tuple[int, ...]:
     return _marks(text.translate(tables()[1]))
 
 
+# Sentence-final particles: where no punctuation is written, one of these followed by more
+# speech ends a clause ("不知道啊你问别人吧", "还是不行吗我帮您看看"). 啊 and 哦 are also
+# fillers and dropped from the matching text; the break still stands where they were.
+FINAL_PARTICLES = "吗呢吧嘛呀啦"
+FINAL_FILLERS = "啊哦"
+
+
+@lru_cache(maxsize=1)
+def _particle_table() -> dict[int, str | None]:
+    table = dict(tables()[0])
+    for ch in FINAL_PARTICLES:
+        table[ord(ch)] = ch + CLAUSE_MARK
+    for ch in FINAL_FILLERS:
+        table[ord(ch)] = CLAUSE_MARK
+    return table
+
+
+def particle_breaks(text: str) -> tuple[int, ...]:
+    """Positions in `normalize(text)` just after a sentence-final particle (吗, 呢, 吧 ...).
+    A particle inside a word (酒吧, 吗啡) is found here too; the caller checks words."""
+    if not any(ch in text for ch in FINAL_PARTICLES + FINAL_FILLERS):
+        return ()
+    return _marks(text.translate(_particle_table()))
+
+
 def _marks(marked: str) -> tuple[int, ...]:
     breaks = []
     removed = 0

@@ -174,14 +174,15 @@ def test_huge_utterance_is_scored(lexicon):
     assert hit.offset == len(filler)
 
 
-def test_garbled_company_name_matches_by_fuzzy_pinyin_with_evidence(lexicon):
-    # 店里 (dian li) against 电器 (dian qi): three of four syllables agree
+def test_garbled_category_word_still_names_the_company_by_its_brand(lexicon):
+    # 店里 (dian li) for 电器 (dian qi): the brand is said, followed by what sounds like a
+    # category word (电力)
     res = score_call(make_call(("agent", "您好，欢迎致电瑞丰店里。"), GOOD_CLOSE), lexicon)
     greet = rule(res, "greeting")
     assert greet.passed
-    company = [h for h in greet.hits if h.phrase == "瑞丰电器"][0]
-    assert company.method == "fuzzy" and 0.75 <= company.similarity < 1
-    assert company.matched == "瑞丰店里"
+    (company,) = [h for h in greet.hits if h.phrase == "瑞丰"]
+    assert (company.method, company.similarity, company.matched) == ("exact", 1.0, "瑞丰")
+    assert company.detail == "brand '瑞丰', followed by '店里'"
 
 
 def test_failed_required_rule_fails_the_call_even_with_a_high_score(lexicon):
