@@ -60,7 +60,7 @@ def _partial(parts: list[str], text: str) -> bool:
 def baseline_violation(rule: Rule, call: Call, ct, direction: str, match) -> bool:
     if rule.direction not in ("any", direction):
         return False
-    turns, _ = _window(rule, ct)
+    turns, _, _ = _window(rule, ct)
     if turns is None:
         return False
     text = "".join("".join(ct.turns[t].texts) for t in turns)
