@@ -8,7 +8,7 @@ beside two baselines run in the same process on the same calls:
 
 Also: per-call latency of scoring a call of about 1,500 characters, and peak memory.
 
-    python -m benchmarks.speed [--calls 20000] [--baseline-calls 400]
+    python -m benchmarks.speed [--calls 20000] [--baseline-calls 400] [--against GIT_REF]
 """
 
 from __future__ import annotations
@@ -140,6 +140,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--baseline-calls", type=int, default=400, help="calls run through the slow plain pipeline (default 400)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the best and the median are shown (default 3)")
+    ap.add_argument("--against", metavar="GIT_REF", help="also run `callqa score` of another version (a commit, tag or "
+                    "branch of this repository) on the same file, taking turns with this one")
     args = ap.parse_args(argv)
 
     CACHE.mkdir(exist_ok=True)
@@ -159,19 +161,34 @@ def main(argv: list[str] | None = None) -> None:
     runner = ("import re, sys; from app.cli import main; rc = main(sys.argv[1:]); "
               "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()); "
               "print('peak_kb', hwm.group(1) if hwm else 0, file=sys.stderr); sys.exit(rc)")
-    walls = []
-    for _ in range(args.repeat):
+    def end_to_end(code: Path | None) -> tuple[float, float]:
+        """(seconds, peak MB) of one `callqa score` run over the file; `code`: another
+        checkout of callqa to run instead of this one (its own lexicons included)."""
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "out.jsonl"
+            env = dict(os.environ, PYTHONPATH=str(code)) if code else None
             t0 = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-c", runner, "score", str(data), "-o", str(out), "--no-progress"],
-                                  capture_output=True, text=True)
-            walls.append(time.perf_counter() - t0)
+            proc = subprocess.run([sys.executable, "-c", runner, "score", str(data.resolve()), "-o", str(out),
+                                   "--no-progress"], capture_output=True, text=True, cwd=code, env=env)
+            seconds = time.perf_counter() - t0
             if proc.returncode != 0:
                 raise SystemExit(f"callqa score failed: {proc.stderr[-2000:]}")
             assert sum(1 for _ in out.open(encoding="utf-8")) == len(calls)
+        return seconds, int(proc.stderr.rsplit("peak_kb", 1)[1].split()[0]) / 1024
+
+    walls, others = [], []
+    with tempfile.TemporaryDirectory() as checkout:
+        if args.against:
+            # the other version, from git, run in turn with this one so both meet the same
+            # spells of a shared machine
+            archive = subprocess.run(["git", "archive", args.against], capture_output=True, check=True).stdout
+            subprocess.run(["tar", "-x", "-C", checkout], input=archive, check=True)
+        for _ in range(args.repeat):
+            if args.against:
+                others.append(end_to_end(Path(checkout))[0])
+            seconds, peak_mb = end_to_end(None)
+            walls.append(seconds)
     wall = min(walls)
-    peak_mb = int(proc.stderr.rsplit("peak_kb", 1)[1].split()[0]) / 1024
     exe = Path(sys.executable).with_name("callqa")
     t0 = time.perf_counter()
     subprocess.run([str(exe), "version"], capture_output=True, check=True)
@@ -211,6 +228,10 @@ def main(argv: list[str] | None = None) -> None:
     med = statistics.median(walls)
     row("callqa score (end to end), best", wall, len(calls), n_chars, f"{wall:.1f} s incl. {startup:.1f} s start-up; peak RSS {peak_mb:.0f} MB")
     row(f"callqa score (end to end), median/{args.repeat}", med, len(calls), n_chars)
+    if others:
+        row(f"  {args.against} in the same run, best", min(others), len(calls), n_chars, f"{min(others):.1f} s")
+        row(f"  {args.against} in the same run, median", statistics.median(others), len(calls), n_chars,
+            f"this version takes {wall / min(others):.2f}x the time (best), {med / statistics.median(others):.2f}x (median)")
     row("callqa in process (parse+score+json)", inproc, len(calls), n_chars, f"best of {args.repeat}; median {len(calls) / statistics.median(inprocs):,.0f} calls/s")
     row(f"plain jieba+partial_ratio ({len(phrases)} phr.)", plain, len(sub), sub_chars, f"on {len(sub)} calls")
     row("bare pyahocorasick exact scan", bare, len(calls), n_chars, "finds strings only")

@@ -40,10 +40,14 @@ class Pattern:
     gaps: tuple[int, ...]  # max characters allowed between part i and i+1
     anchor: int = -1  # the part the automaton looks for: the rarest when frequencies are known
     # (see cut_pattern), else the longest
+    singles: bool = False  # some part is a single character (set from the parts)
+    extent: int = 0  # the most characters an occurrence can span (set from the parts)
 
     def __post_init__(self) -> None:
         if self.anchor < 0:
             object.__setattr__(self, "anchor", max(range(len(self.parts)), key=lambda i: (len(self.parts[i]), i)))
+        object.__setattr__(self, "singles", any(len(p) == 1 for p in self.parts))
+        object.__setattr__(self, "extent", sum(map(len, self.parts)) + sum(self.gaps))
 
 
 @dataclass(frozen=True)
@@ -92,18 +96,23 @@ class Phrase:
     exceptions: tuple[ExceptionPattern, ...]
     variables: tuple[str, ...] = ()
     # Overlapping exceptions reach at most `exception_reach` characters around a hit and are
-    # looked for there only; `after` / `turn` ones are looked for in the turn.
+    # looked for there only; `before` / `after` ones near the hit (see app.match.matcher),
+    # `turn` ones in the whole turn.
     near_exceptions: object = field(default=None, compare=False, repr=False)
-    far_exceptions: object = field(default=None, compare=False, repr=False)
+    side_exceptions: object = field(default=None, compare=False, repr=False)
+    turn_exceptions: object = field(default=None, compare=False, repr=False)
     exception_reach: int = field(default=0, compare=False, repr=False)
+    side_reach: int = field(default=0, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         near = tuple(e for e in self.exceptions if e.scope == "overlap")
-        far = tuple(e for e in self.exceptions if e.scope != "overlap")
-        reach = max((sum(map(len, e.pattern.parts)) + sum(e.pattern.gaps) for e in near), default=0)
+        side = tuple(e for e in self.exceptions if e.scope in ("before", "after"))
+        whole = tuple(e for e in self.exceptions if e.scope == "turn")
         object.__setattr__(self, "near_exceptions", exception_automaton(near))
-        object.__setattr__(self, "far_exceptions", exception_automaton(far))
-        object.__setattr__(self, "exception_reach", reach)
+        object.__setattr__(self, "side_exceptions", exception_automaton(side))
+        object.__setattr__(self, "turn_exceptions", exception_automaton(whole))
+        object.__setattr__(self, "exception_reach", max((e.pattern.extent for e in near), default=0))
+        object.__setattr__(self, "side_reach", max((e.pattern.extent for e in side), default=0))
 
 
 @dataclass(frozen=True)
@@ -188,11 +197,13 @@ class CompiledLexicon:
         raise KeyError(rule_id)
 
 
-def cut_pattern(text: str, sound: dict[int, str], cut, max_insert: int, max_gap: int, freq=None) -> Pattern | None:
+def cut_pattern(text: str, sound: dict[int, str], cut, max_insert: int, max_gap: int, freq=None,
+                avoid: str = "") -> Pattern | None:
     """A phrase as parts: `*` separates parts up to `max_gap` apart; with `max_insert`, the
     words of each part (as `cut` segments them) may have that many characters between them.
     With `freq` (word -> how common), the rarest part becomes the anchor the automaton looks
-    for; a single character counts as far more common, since its sound class is broad."""
+    for; a single character counts as far more common, since its sound class is broad. A part
+    found in `avoid` (the phrase an exception guards: it is always there) is the last choice."""
     chunks = [normalize(c) for c in text.split(WILDCARD)]
     if any(not c for c in chunks):
         return None
@@ -208,7 +219,8 @@ def cut_pattern(text: str, sound: dict[int, str], cut, max_insert: int, max_gap:
             parts.append(word)
     anchor = -1
     if freq is not None:
-        anchor = min(range(len(parts)), key=lambda i: (freq(parts[i]) * (30 if len(parts[i]) == 1 else 1), -len(parts[i]), -i))
+        anchor = min(range(len(parts)), key=lambda i: (bool(avoid) and parts[i] in avoid,
+                                                       freq(parts[i]) * (30 if len(parts[i]) == 1 else 1), -len(parts[i]), -i))
     return Pattern(text, tuple(parts), tuple(to_sound(p, sound) for p in parts), tuple(gaps), anchor)
 
 
@@ -228,23 +240,25 @@ class _Builder:
     def problem(self, file: str, rule_id: str | None, fld: str, msg: str) -> None:
         self.problems.append(LexiconProblem(file, rule_id, fld, msg))
 
-    def pattern(self, text: str, max_insert: int, max_gap: int) -> Pattern | None:
-        pattern = cut_pattern(text, self.sound, self._cut.cut, max_insert, max_gap, self._cut.freq)
+    def pattern(self, text: str, max_insert: int, max_gap: int, avoid: str = "") -> Pattern | None:
+        pattern = cut_pattern(text, self.sound, self._cut.cut, max_insert, max_gap, self._cut.freq, avoid)
         if pattern is not None:
             self.segmenter_terms.extend(normalize(c) for c in text.split(WILDCARD))
         return pattern
 
     def exceptions(self, items: list, file: str, rule_id: str, fld: str, max_gap: int,
-                   max_insert: int = 0) -> list[ExceptionPattern]:
+                   max_insert: int = 0, guarded: str = "") -> list[ExceptionPattern]:
         """Exceptions are cut like the phrases they guard: an exception that tolerated less
-        than its phrase would let a garbled innocent sentence through as a hit."""
+        than its phrase would let a garbled innocent sentence through as a hit. Each is
+        anchored on a part the guarded phrase does not hold ("不知道*吗" on 吗), so the
+        exceptions that share the phrase's words are not all tried at every hit."""
         out = []
         for i, item in enumerate(items):
             spec = schema.ExceptionSpec(text=item) if isinstance(item, str) else item
             if PLACEHOLDER.search(spec.text):
                 self.problem(file, rule_id, f"{fld}.{i}", "exceptions cannot hold {placeholders}")
                 continue
-            pat = self.pattern(spec.text, max_insert if spec.max_insert is None else spec.max_insert, max_gap)
+            pat = self.pattern(spec.text, max_insert if spec.max_insert is None else spec.max_insert, max_gap, guarded)
             if pat is None:
                 self.problem(file, rule_id, f"{fld}.{i}", f"{spec.text!r} is empty once spaces, punctuation and fillers are removed")
                 continue
@@ -271,7 +285,8 @@ class _Builder:
                     opts = dict(defaults)
                     opts.update({k: v for k, v in p.model_dump(include=set(schema.MatchOptions.model_fields)).items() if v is not None})
                     fld = f"{fld_base}.{pi}"
-                    phrase_exc = self.exceptions(p.exceptions, file, rid, f"{fld}.exceptions", opts["max_gap"], opts["max_insert"])
+                    phrase_exc = self.exceptions(p.exceptions, file, rid, f"{fld}.exceptions", opts["max_gap"], opts["max_insert"],
+                                                 guarded=normalize(p.text.replace(WILDCARD, "")))
                     for text in [p.text, *p.aliases]:
                         names = tuple(PLACEHOLDER.findall(text))
                         unknown = [n for n in names if n not in declared]

@@ -166,16 +166,24 @@ def _cancelled(phrase: Phrase, turn: Turn, start: int, end: int) -> bool:
                 if span is not None and span[0] < end and span[1] > start \
                         and not _straddles(turn, span[0], span[1], start, end):
                     return True
-    if phrase.far_exceptions is not None:
-        for a_end, (length, excs) in phrase.far_exceptions.iter(sound):
+    if phrase.side_exceptions is not None:
+        lo = max(0, start - BEFORE_REACH - phrase.side_reach)
+        hi = min(len(sound), end + AFTER_REACH + phrase.side_reach)
+        for a_end, (length, excs) in phrase.side_exceptions.iter(sound, lo, hi):
             for exc in excs:
                 span = _place_exception(exc.pattern, turn, a_end + 1 - length, a_end + 1)
-                if span is None or (exc.scope == "after" and not end <= span[0] <= end + AFTER_REACH):
+                if span is None:
                     continue
-                if exc.scope == "before" and not (start - BEFORE_REACH <= span[1] <= start
-                                                  and not _sentence_between(turn, span[1], start)):
-                    continue
-                return True
+                if exc.scope == "after":
+                    if end <= span[0] <= end + AFTER_REACH:
+                        return True
+                elif start - BEFORE_REACH <= span[1] <= start and not _sentence_between(turn, span[1], start):
+                    return True
+    if phrase.turn_exceptions is not None:
+        for a_end, (length, excs) in phrase.turn_exceptions.iter(sound):
+            for exc in excs:
+                if _place_exception(exc.pattern, turn, a_end + 1 - length, a_end + 1) is not None:
+                    return True
     return False
 
 
@@ -199,8 +207,17 @@ def _place_exception(pattern: Pattern, turn: Turn, a_start: int, a_end: int) -> 
     的那个是哪位" holds 不知道…哪 at 哪, not at 那. Placed nearest first, with backtracking."""
     parts, sounds, gaps, k = pattern.parts, pattern.sounds, pattern.gaps, pattern.anchor
     norm, sound = turn.norm, turn.sound
+    if not pattern.singles:
+        return _place(sounds, gaps, k, sound, a_start, a_end)
     if len(parts[k]) == 1 and norm[a_start] != parts[k]:
         return None
+    # Many exceptions share an anchor (不知道*吗, 不知道*哪 ...): one C-level search for each
+    # other part near the anchor rules most of them out before any placing.
+    reach = pattern.extent
+    lo, hi = max(0, a_start - reach), a_end + reach
+    for i in range(len(parts)):
+        if i != k and (norm.find(parts[i], lo, hi) if len(parts[i]) == 1 else sound.find(sounds[i], lo, hi)) < 0:
+            return None
 
     def fits(i: int, b: int) -> bool:
         return norm.startswith(parts[i], b) if len(parts[i]) == 1 else sound.startswith(sounds[i], b)
@@ -300,12 +317,12 @@ def check(phrase: Phrase, pattern: Pattern, lex: CompiledLexicon, ct: CallText, 
         return None
     if not _position_ok(phrase, lex, turn, start, end):
         return None
-    if end - start > 1 and _sentence_between(turn, start + 1, end - 1):
-        return None  # no phrase runs across the end of a sentence: "…处理。好的" holds no 你好
     if phrase.exceptions and _cancelled(phrase, turn, start, end):
         return None
     if not _words_ok(phrase, lex, turn, start, end, method):
         return None
+    if end - start > 1 and turn.crosses_sentence(start, end):
+        return None  # no phrase runs across the end of a sentence: "…处理。好的" holds no 你好
     return Candidate(phrase, phrase_text, t, start, end, method, 1.0)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from app.errors import UnscorableCall
@@ -45,47 +46,46 @@ def _window(rule: Rule, ct: CallText) -> tuple[list[int] | None, Limits | None, 
     seconds = w.first_seconds or w.last_seconds
     if not (counted or seconds):
         return every, None, None
-    chosen: set[int] = set()
+    chosen: list[int] = []
+    bound = None  # turns are in order of their first utterance: the window's edge in utterances
     if counted:
         major = ct.speaker_turn_ids(rule.speaker, minor=False)
         n = w.first_turns or w.last_turns
         if len(major) <= n:
-            chosen.update(every)
-        elif w.first_turns:
-            bound = ct.turns[major[n]].utterances[0]
-            chosen.update(t for t in every if ct.turns[t].utterances[0] < bound)
+            chosen = every
         else:
-            bound = ct.turns[major[-n]].utterances[0]
-            chosen.update(t for t in every if ct.turns[t].utterances[0] >= bound)
+            bound = ct.turns[major[n] if w.first_turns else major[-n]].utterances[0]
+            cut = bisect_left(ct.first_utterances(rule.speaker), bound)
+            chosen = every[:cut] if w.first_turns else every[cut:]
+    if not seconds:
+        return chosen, None, None
+    if not ct.timed:
+        if not counted:
+            return None, None, "needs utterance times, and this call has none (or not all)"
+        return chosen, None, None
+    inside = ct.within_seconds(rule.speaker if w.seconds_of == "speaker" else None,
+                               first=w.first_seconds, last=w.last_seconds)
+    if counted and (bound is None or not inside or (
+            inside[-1] < bound if w.first_turns else inside[0] >= bound)):
+        return chosen, None, None  # the counted turns hold all of it
+    # fragment numbers, by turn, of the rule's speaker's utterances inside the seconds
+    taken = set(chosen)
+    allowed = ct.turn_set(rule.speaker)
+    extra: dict[int, list[int]] = {}
+    for k in inside:
+        t = ct.utterance_turn[k]
+        if t not in taken and t in allowed:
+            extra.setdefault(t, []).append(k)
     limits: Limits = {}
-    if seconds:
-        if not ct.timed:
-            if not counted:
-                return None, None, "needs utterance times, and this call has none (or not all)"
-        else:
-            utts = ct.call.utterances
-            scope = [k for t in every for k in ct.turns[t].utterances] if w.seconds_of == "speaker" else range(len(utts))
-            if scope:
-                first = w.first_seconds is not None
-                if first:
-                    edge = min(utts[k].start_ms for k in scope) + w.first_seconds * 1000
-                else:
-                    edge = max(utts[k].end_ms for k in scope) - w.last_seconds * 1000
-                for t in every:
-                    if t in chosen:
-                        continue
-                    turn = ct.turns[t]
-                    inside = [x for x, k in enumerate(turn.utterances)
-                              if (utts[k].start_ms < edge if first else utts[k].end_ms > edge)]
-                    if not inside:
-                        continue
-                    lo = turn.frag_starts[inside[0]]
-                    last = inside[-1]
-                    hi = turn.frag_starts[last + 1] if last + 1 < len(turn.frag_starts) else len(turn.norm)
-                    chosen.add(t)
-                    if (lo, hi) != (0, len(turn.norm)):
-                        limits[t] = (lo, hi)
-    return sorted(chosen), limits or None, None
+    for t, ks in extra.items():
+        turn = ct.turns[t]
+        pos = [turn.utterances.index(k) for k in ks]
+        lo = turn.frag_starts[min(pos)]
+        last = max(pos)
+        hi = turn.frag_starts[last + 1] if last + 1 < len(turn.frag_starts) else len(turn.norm)
+        if (lo, hi) != (0, len(turn.norm)):
+            limits[t] = (lo, hi)
+    return sorted(taken | extra.keys()), limits or None, None
 
 
 def _within(limits: Limits | None):

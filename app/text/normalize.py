@@ -153,13 +153,31 @@ def _sentence_table() -> dict[int, str | None]:
     return table
 
 
+@lru_cache(maxsize=4)
+def _marked_by(table_id: str) -> re.Pattern:
+    """A character class of every code point a table turns into a clause mark: one C-level
+    search says whether a fragment needs translating at all (most ASR text has no punctuation)."""
+    table = _sentence_table() if table_id == "sentence" else tables()[1]
+    chars = "".join(chr(code) for code, out in table.items() if out == CLAUSE_MARK)
+    return re.compile("[" + re.escape(chars) + "]")
+
+
+def sentence_end() -> re.Pattern:
+    """A character class of the marks that end a sentence as written (。？！ and the like)."""
+    return _marked_by("sentence")
+
+
 def sentence_breaks(text: str) -> tuple[int, ...]:
     """Positions in `normalize(text)` where a sentence ends (。？！ and the like)."""
+    if _marked_by("sentence").search(text) is None:
+        return ()
     return _marks(text.translate(_sentence_table()))
 
 
 def clause_breaks(text: str) -> tuple[int, ...]:
     """Positions in `normalize(text)` where a clause ends (punctuation stood there)."""
+    if _marked_by("clause").search(text) is None:
+        return ()
     if "呃" in text or "嗯" in text or "那个" in text:
         text = _drop_pause_commas(text)
     return _marks(text.translate(tables()[1]))
@@ -185,9 +203,54 @@ def _particle_table() -> dict[int, str | None]:
 def particle_breaks(text: str) -> tuple[int, ...]:
     """Positions in `normalize(text)` just after a sentence-final particle (吗, 呢, 吧 ...).
     A particle inside a word (酒吧, 吗啡) is found here too; the caller checks words."""
-    if not any(ch in text for ch in FINAL_PARTICLES + FINAL_FILLERS):
+    if _PARTICLE.search(text) is None:
         return ()
     return _marks(text.translate(_particle_table()))
+
+
+_PARTICLE = re.compile(f"[{FINAL_PARTICLES}{FINAL_FILLERS}]")
+_SENTENCE_MARK, _PARTICLE_MARK = "\x1e", "\x1d"
+_ANY_MARK = re.compile(f"[{_PARTICLE_MARK}{_SENTENCE_MARK}{CLAUSE_MARK}]+")
+
+
+@lru_cache(maxsize=1)
+def _breaks_table() -> tuple[dict[int, str | None], re.Pattern]:
+    """One table for clause, sentence and particle breaks, and a character class of what it
+    marks (most ASR text holds none of it and needs no translating)."""
+    table = dict(tables()[1])
+    sentence = _sentence_table()
+    for code, out in table.items():
+        if out == CLAUSE_MARK and sentence.get(code) == CLAUSE_MARK:
+            table[code] = _SENTENCE_MARK
+    for ch in FINAL_PARTICLES:
+        table[ord(ch)] = ch + _PARTICLE_MARK
+    for ch in FINAL_FILLERS:
+        table[ord(ch)] = _PARTICLE_MARK
+    marked = "".join(chr(code) for code, out in table.items() if out and out[-1] in (CLAUSE_MARK, _SENTENCE_MARK, _PARTICLE_MARK))
+    return table, re.compile("[" + re.escape(marked) + "]")
+
+
+def all_breaks(text: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """(clause_breaks, sentence_breaks, particle_breaks) of `text` in one pass."""
+    table, marked = _breaks_table()
+    if marked.search(text) is None:
+        return (), (), ()
+    if "呃" in text or "嗯" in text or "那个" in text:
+        # a comma next to a hesitation is a pause, not a clause end; sentence ends stay
+        text = _drop_pause_commas(text)
+    clause, sentence, particle = [], [], []
+    removed = 0
+    for m in _ANY_MARK.finditer(text.translate(table)):
+        run = m.group()
+        at = m.start() - removed
+        removed += len(run)
+        if CLAUSE_MARK in run or _SENTENCE_MARK in run:
+            clause.append(at)
+        if _SENTENCE_MARK in run:
+            sentence.append(at)
+        if _PARTICLE_MARK in run:
+            particle.append(at)
+    return tuple(clause), tuple(sentence), tuple(particle)
 
 
 def _marks(marked: str) -> tuple[int, ...]:

@@ -46,6 +46,7 @@ class Segmenter:
         self._tok.cache_file = cache
         self._ready = False
         self._lock = threading.Lock()
+        self._bounds: dict[str, frozenset[int]] = {}
 
     def _ensure(self) -> None:
         if self._ready:
@@ -68,6 +69,7 @@ class Segmenter:
         self._ensure()
         with self._lock:
             self._add(terms)
+            self._bounds.clear()
 
     def freq(self, word: str) -> int:
         """How common a word is in jieba's dictionary (0 when unknown): rarer parts make
@@ -79,14 +81,21 @@ class Segmenter:
         self._ensure()
         return list(self._tok.cut(text, HMM=False))
 
-    def boundaries(self, text: str) -> set[int]:
-        """Offsets in `text` at which a word starts or ends."""
-        pos = 0
-        out = {0}
-        for word in self.cut(text):
-            pos += len(word)
-            out.add(pos)
-        return out
+    def boundaries(self, text: str) -> frozenset[int]:
+        """Offsets in `text` at which a word starts or ends. Agents say the same sentences over
+        and over, so the few characters around a candidate hit repeat: the last answers are kept
+        (cutting with jieba is the costliest step of a check)."""
+        found = self._bounds.get(text)
+        if found is None:
+            pos = 0
+            out = {0}
+            for word in self.cut(text):
+                pos += len(word)
+                out.add(pos)
+            if len(self._bounds) >= 50_000:
+                self._bounds.clear()
+            found = self._bounds[text] = frozenset(out)
+        return found
 
     def is_word(self, text: str) -> bool:
         """True when `text` is a word of the dictionary in its own right."""

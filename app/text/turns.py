@@ -17,8 +17,10 @@ The whole call is normalized and encoded with a few numpy operations, then cut i
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 import numpy as np
 
@@ -26,17 +28,17 @@ from app.models import Call
 from app.text.normalize import (
     DELETE,
     FINAL_PARTICLES,
-    clause_breaks,
+    all_breaks,
     codes,
     decode,
     match_lut,
     normalize,
-    particle_breaks,
-    sentence_breaks,
+    sentence_end,
     source_map,
 )
 
 SEP = "\x00"  # kept by both tables, never part of a phrase
+_TEXT, _SPEAKER, _START, _END = (attrgetter(name) for name in ("text", "speaker", "start_ms", "end_ms"))
 PROMPT = "prompt"  # the speaker of a recorded prompt cut out of the agent's speech
 
 
@@ -50,23 +52,16 @@ class TurnPolicy:
     pause_ms: int = 500  # a pause this long between a speaker's fragments may end a clause
     prompt_sounds: tuple[str, ...] = ()  # sound-encoded markers of recorded prompts
     prompt_texts: tuple[str, ...] = ()  # the same markers as written (for the note)
-    _longest: int = field(default=0, compare=False)
+    _only_backchannels: re.Pattern | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_longest", max(map(len, self.backchannels), default=0))
+        words = sorted(self.backchannels, key=len, reverse=True)
+        pattern = re.compile("(?:" + "|".join(map(re.escape, words)) + ")+") if words else None
+        object.__setattr__(self, "_only_backchannels", pattern)
 
     def is_backchannel(self, norm: str) -> bool:
         """True when `norm` is made of backchannel words only ("嗯嗯", "对对对", "喂你好")."""
-        words = self.backchannels
-        i, n = 0, len(norm)
-        while i < n:
-            for size in range(min(self._longest, n - i), 0, -1):
-                if norm[i:i + size] in words:
-                    i += size
-                    break
-            else:
-                return False
-        return True
+        return not norm or (self._only_backchannels is not None and self._only_backchannels.fullmatch(norm) is not None)
 
 
 def make_policy(backchannels=(), short_chars: int = 2, overlap_chars: int = 12, pause_ms: int = 500,
@@ -100,7 +95,7 @@ class Turn:
         self.joins = joins  # fragment starts where the other speaker cut in or the speaker paused
         self._breaks = self._maps = self._words = self._sentences = None
 
-    def word_bounds(self, segmenter, start: int, end: int) -> tuple[int, set[int]]:
+    def word_bounds(self, segmenter, start: int, end: int) -> tuple[int, frozenset[int] | set[int]]:
         """(offset, word boundaries) of the text up to 8 characters either side of
         [start, end), cut (jieba) when a check first needs it. Where the other speaker cut in
         or the speaker paused (`joins`) outside [start, end), no word runs on: each side is cut
@@ -135,27 +130,48 @@ class Turn:
         in or the speaker paused (`joins`); after a sentence-final particle followed by more
         speech, unless jieba reads the particle as part of a word (酒吧, 吗啡)."""
         if self._breaks is None:
-            out: set[int] = {0, len(self.norm), *self.joins}
-            norm = self.norm
-            for start, text in zip(self.frag_starts, self.texts, strict=True):
-                out.update(start + b for b in clause_breaks(text))
-                for b in particle_breaks(text):
-                    p = start + b
-                    if segmenter is not None and norm[p - 1:p] in FINAL_PARTICLES and (
-                            segmenter.is_word(norm[p - 2:p]) or segmenter.is_word(norm[p - 1:p + 1])):
-                        continue
-                    out.add(p)
-            self._breaks = tuple(sorted(out))
+            self._find_breaks(segmenter, clauses=True)
         return self._breaks
 
     def sentence_breaks(self) -> tuple[int, ...]:
-        """Sentence ends in `norm` (。？！ and the like, as written); computed when first needed."""
+        """Sentence ends in `norm` (。？！ and the like, as written)."""
         if self._sentences is None:
-            out: set[int] = set()
-            for start, text in zip(self.frag_starts, self.texts, strict=True):
-                out.update(start + b for b in sentence_breaks(text))
-            self._sentences = tuple(sorted(out))
+            self._find_breaks(None, clauses=False)
         return self._sentences
+
+    def _find_breaks(self, segmenter, clauses: bool) -> None:
+        out: set[int] = {0, len(self.norm), *self.joins}
+        sentences: list[int] = []
+        norm = self.norm
+        for start, text in zip(self.frag_starts, self.texts, strict=True):
+            clause, sentence, particle = all_breaks(text)
+            out.update(start + b for b in clause)
+            sentences.extend(start + b for b in sentence)
+            for b in particle:
+                p = start + b
+                if segmenter is not None and norm[p - 1:p] in FINAL_PARTICLES and (
+                        segmenter.is_word(norm[p - 2:p]) or segmenter.is_word(norm[p - 1:p + 1])):
+                    continue
+                out.add(p)
+        if clauses:  # (particles are checked against words only when a segmenter is given)
+            self._breaks = tuple(sorted(out))
+        self._sentences = tuple(sentences)
+
+    def crosses_sentence(self, start: int, end: int) -> bool:
+        """True when a sentence ends (。？！ as written) between the first and the last character
+        of norm span [start, end). Read off the original text through the source maps a hit
+        needs for its evidence anyway."""
+        k0, o0 = self.locate(start)
+        k1, o1 = self.locate(max(end - 1, start))
+        ends = sentence_end()
+        for k in range(k0, k1 + 1):
+            m = self._map(k)
+            text = self.texts[k]
+            a = m[o0] if k == k0 and o0 < len(m) else 0
+            b = m[o1] if k == k1 and o1 < len(m) else len(text)
+            if ends.search(text, a, b) is not None:
+                return True
+        return False
 
     def clause_of(self, start: int, end: int, segmenter=None) -> tuple[int, int]:
         """The clause around [start, end): from the last break at or before `start` to the
@@ -202,6 +218,18 @@ class Turn:
         return tail
 
 
+class Unread:
+    """A turn of a speaker no rule reads: where it stands, not what it says."""
+
+    __slots__ = ("index", "speaker", "utterances", "minor")
+
+    def __init__(self, index: int, speaker: str, utterances: tuple[int, ...], minor: bool):
+        self.index = index
+        self.speaker = speaker
+        self.utterances = utterances
+        self.minor = minor
+
+
 @dataclass
 class Hold:
     """A silence the agent ends: the customer was waiting on the agent."""
@@ -213,63 +241,77 @@ class Hold:
     limit: int | None = None  # when that turn goes on after the silence: where, in its norm
 
 
-def _group(call: Call, lens: list[int], norms, policy: TurnPolicy) -> list[tuple[str, list[int], bool]]:
+def _group(speakers: list[str], starts: list[int | None], ends: list[int | None], lens: list[int], back,
+           policy: TurnPolicy) -> list[tuple[str, list[int], bool]]:
     """Utterance indexes grouped into turns: (speaker, utterances, minor), ordered by their
-    first utterance.
+    first utterance. `back(i)` says utterance i is a backchannel (fillers, backchannel words, a
+    single character).
 
-    One speaker holds the floor at a time. The other speaker's backchannels (fillers,
-    backchannel words, a single character) never take it; nor does a short fragment, or a
-    short remark begun while the speaker holding the floor was still speaking. Those become a
-    minor turn of their speaker, one per speaker and floor turn. When the other speaker does
-    take the floor, what they said since the floor speaker last said something goes with it
-    ("我不" / "知道您之前联系的是哪位"), so a turn cut into short pieces stays whole."""
-    utts = call.utterances
-    back = [size <= 1 or policy.is_backchannel(norms(k)) for k, size in enumerate(lens)]
+    One speaker holds the floor at a time. The other speaker's backchannels never take it; nor
+    does a short fragment, or a short remark begun while the speaker holding the floor was
+    still speaking. Those become a minor turn of their speaker, one per speaker and floor turn.
+    When the other speaker does take the floor, what they said since the floor speaker last
+    said something goes with it ("我不" / "知道您之前联系的是哪位"), so a turn cut into short
+    pieces stays whole."""
+    short, overlap = policy.short_chars, policy.overlap_chars
+    n = len(speakers)
+    # where each run of one speaker's utterances begins (a C-level pass), and which utterances
+    # are short enough to be an interjection at all
+    bounds = [0, *[k for k in range(1, n) if speakers[k] != speakers[k - 1]], n]
+    small = [size <= overlap for size in lens]
     groups: list[tuple[str, list[int], bool]] = []
     floor = None
+    current: list[int] = []  # the utterances of the turn holding the floor
     floor_end = -1  # when the floor speaker's speech (not backchannels) last ended
     last_said = -1  # the floor speaker's last utterance that was not a backchannel
     minors: dict[str, list[int]] = {}
-    for i, u in enumerate(utts):
-        s = u.speaker
-        if s == floor:
-            _floor_group(groups).append(i)
-        elif floor is not None and (back[i] or lens[i] <= policy.short_chars or (
-                lens[i] <= policy.overlap_chars and u.start_ms is not None and u.start_ms < floor_end)):
-            _minor(groups, minors, s).append(i)
-            continue
-        else:
-            pending = [k for k in minors.get(s, ()) if k > last_said]
-            if pending:
-                kept = [k for k in minors[s] if k <= last_said]
-                minors[s][:] = kept
+    for r in range(len(bounds) - 1):
+        i, j = bounds[r], bounds[r + 1]
+        s = speakers[i]
+        if s != floor:
+            if floor is not None and small[i]:
+                for k in range(i, j):
+                    size = lens[k]
+                    if size > short and (size > overlap or starts[k] is None or starts[k] >= floor_end) and (
+                            size > 8 or not back(k)):
+                        break  # this one takes the floor
+                else:
+                    members = minors.get(s)
+                    if members is None:
+                        members = minors[s] = []
+                        groups.append((s, members, True))
+                    members.extend(range(i, j))
+                    continue
+            taken = minors.get(s) if minors else None
+            if taken and taken[-1] > last_said:
+                current = [k for k in taken if k > last_said]
+                taken[:] = [k for k in taken if k <= last_said]
+            else:
+                current = []
             floor = s
             floor_end = -1
-            minors = {}
-            groups.append((s, [*pending, i], False))
-        if not back[i]:
-            last_said = i
-            if u.end_ms is not None and u.end_ms > floor_end:
-                floor_end = u.end_ms
-    groups = [g for g in groups if g[1]]
-    groups.sort(key=lambda g: g[1][0])
+            if minors:
+                minors = {}
+            groups.append((s, current, False))
+        if j == i + 1:
+            current.append(i)
+            if not small[i] or not back(i):
+                last_said = i
+                e = ends[i]
+                if e is not None and e > floor_end:
+                    floor_end = e
+            continue
+        current.extend(range(i, j))
+        for k in range(i, j):
+            if not small[k] or not back(k):
+                last_said = k
+                e = ends[k]
+                if e is not None and e > floor_end:
+                    floor_end = e
+    if len(groups) > 1 and any(minor for _, _, minor in groups):
+        groups = [g for g in groups if g[1]]
+        groups.sort(key=lambda g: g[1][0])
     return groups
-
-
-def _floor_group(groups: list[tuple[str, list[int], bool]]) -> list[int]:
-    """The utterances of the turn holding the floor (the last major turn)."""
-    for _speaker, members, minor in reversed(groups):
-        if not minor:
-            return members
-    raise AssertionError("no turn holds the floor")  # pragma: no cover - _group opens one first
-
-
-def _minor(groups: list[tuple[str, list[int], bool]], minors: dict[str, list[int]], speaker: str) -> list[int]:
-    members = minors.get(speaker)
-    if members is None:
-        members = minors[speaker] = []
-        groups.append((speaker, members, True))
-    return members
 
 
 class CallText:
@@ -278,7 +320,10 @@ class CallText:
     def __init__(self, call: Call, sound_lut, speakers: frozenset[str] | None = None,
                  policy: TurnPolicy = DEFAULT_POLICY):
         utts = call.utterances
-        texts = [u.text for u in utts]
+        texts = list(map(_TEXT, utts))
+        speakers_of = list(map(_SPEAKER, utts))
+        starts = list(map(_START, utts))
+        ends = list(map(_END, utts))
         mapped = match_lut()[codes("".join(texts))]
         keep = mapped != DELETE
         kept = mapped[keep]
@@ -290,58 +335,85 @@ class CallText:
         sound_all = self.sound_all = decode(sound_lut[kept])
         self.call = call
         self.texts = texts
-        self.timed = all(u.start_ms is not None and u.end_ms is not None for u in utts)
+        self.starts, self.ends = starts, ends
+        self._in_order: bool | None = None  # are the start times in order (found when needed)
+        self.timed = None not in starts and None not in ends
         self.policy = policy
         lens = [b - a for a, b in zip(nb, nb[1:], strict=False)]
-        groups = _group(call, lens, lambda k: norm_all[nb[k]:nb[k + 1]], policy)
+        is_back = policy.is_backchannel
+        known: dict[int, bool] = {}
+
+        def back(k: int) -> bool:
+            found = known.get(k)
+            if found is None:
+                size = lens[k]
+                found = known[k] = size <= 1 or (size <= 8 and is_back(norm_all[nb[k]:nb[k + 1]]))
+            return found
+
+        pause = policy.pause_ms
         turns: list[Turn] = []
-        for speaker, members, minor in groups:
-            frag_starts, pos, joins = [], 0, []
-            for x, k in enumerate(members):
+        merged = False  # some turn has the other side's words between its fragments
+        for speaker, members, minor in _group(speakers_of, starts, ends, lens, back, policy):
+            k = members[0]
+            if speakers is not None and speaker not in speakers:
+                turns.append(Unread(len(turns), speaker, tuple(members), minor))
+                continue
+            if len(members) == 1:
+                a, b = nb[k], nb[k + 1]
+                turns.append(Turn(len(turns), speaker, (k,), [texts[k]], norm_all[a:b], sound_all[a:b], (0,), minor))
+                continue
+            frag_starts, joins, pos, prev = [0], [], lens[k], k
+            for k in members[1:]:
                 frag_starts.append(pos)
-                if x and (k != members[x - 1] + 1 or self._paused(members[x - 1], k)):
+                if k != prev + 1 or (ends[prev] is not None and starts[k] is not None and starts[k] - ends[prev] >= pause):
                     joins.append(pos)
                 pos += lens[k]
-            if len(members) == 1 or members[-1] - members[0] == len(members) - 1:
+                prev = k
+            if members[-1] - members[0] == len(members) - 1:
                 a, b = nb[members[0]], nb[members[-1] + 1]
                 norm, sound = norm_all[a:b], sound_all[a:b]
             else:
-                norm = "".join(norm_all[nb[k]:nb[k + 1]] for k in members)
-                sound = "".join(sound_all[nb[k]:nb[k + 1]] for k in members)
+                merged = True
+                norm = "".join([norm_all[nb[k]:nb[k + 1]] for k in members])
+                sound = "".join([sound_all[nb[k]:nb[k + 1]] for k in members])
             turns.append(Turn(len(turns), speaker, tuple(members), [texts[k] for k in members], norm, sound,
                               tuple(frag_starts), minor, tuple(joins)))
         self.prompts: list[tuple[int, str]] = []  # (first utterance, marker) of each prompt cut out
         if policy.prompt_sounds:
-            turns = self._cut_prompts(turns)
-        self.turns = turns
-        self.turn_speakers = [t.speaker for t in turns]
-        self.utterance_turn = [0] * len(utts)
-        for t in turns:
-            for k in t.utterances:
-                self.utterance_turn[k] = t.index
-        # The scanned string: the turns some rule reads, separated by SEP.
+            # One search over the whole call, or, where the other side cut into the agent's
+            # turns, over the agent's speech, says whether any turn needs a closer look.
+            found = any(m in sound_all for m in policy.prompt_sounds)
+            if not found and merged:
+                agent = "".join([t.sound for t in turns if t.speaker == "agent" and not t.minor and isinstance(t, Turn)])
+                found = any(m in agent for m in policy.prompt_sounds)
+            if found:
+                turns = self._cut_prompts(turns)
+        self.turns: list[Turn | Unread] = turns
+        # One pass over the turns: where each utterance went, whose turns are whose, and the
+        # string the automaton scans (the turns some rule reads, separated by SEP).
+        utterance_turn = self.utterance_turn = [0] * len(utts)
         offsets: list[int] = []
         scanned: list[str] = []
         scanned_norm: list[str] = []
         pos = 0
-        for turn in turns:
-            if turn.speaker != PROMPT and (speakers is None or turn.speaker in speakers):
+        for t in turns:
+            i = t.index
+            for k in t.utterances:
+                utterance_turn[k] = i
+            speaker = t.speaker
+            if speaker != PROMPT and (speakers is None or speaker in speakers):
                 offsets.append(pos)
-                scanned.append(turn.sound)
-                scanned_norm.append(turn.norm)
-                pos += len(turn.norm) + 1
+                scanned.append(t.sound)
+                scanned_norm.append(t.norm)
+                pos += len(t.norm) + 1
             else:
                 offsets.append(-1)
+        self._by_speaker: dict = {}
         self.offsets = offsets  # where each turn starts in `joined`; -1 for a turn not scanned
         self.joined = SEP.join(scanned)
         self.joined_norm = SEP.join(scanned_norm)
         self._scanned = [t for t, off in enumerate(offsets) if off >= 0]
         self._starts = [offsets[t] for t in self._scanned]
-        self._by_speaker: dict[tuple[str, bool], list[int]] = {}
-
-    def _paused(self, a: int, b: int) -> bool:
-        ua, ub = self.call.utterances[a], self.call.utterances[b]
-        return ua.end_ms is not None and ub.start_ms is not None and ub.start_ms - ua.end_ms >= self.policy.pause_ms
 
     def _cut_prompts(self, turns: list[Turn]) -> list[Turn]:
         """Cut recorded prompts out of the agent's turns (see the module docstring)."""
@@ -349,7 +421,7 @@ class CallText:
         markers = tuple(zip(self.policy.prompt_sounds, self.policy.prompt_texts, strict=True))
         for t in turns:
             out.append(t)
-            if t.speaker != "agent" or t.minor:
+            if t.speaker != "agent" or t.minor or not isinstance(t, Turn):
                 continue
             found = [(at, text) for marker, text in markers if (at := t.sound.find(marker)) >= 0]
             if not found:
@@ -371,10 +443,54 @@ class CallText:
         key = (speaker, minor)
         ids = self._by_speaker.get(key)
         if ids is None:
-            ids = self._by_speaker[key] = [t.index for t in self.turns
-                                           if (t.speaker == speaker or (speaker == "any" and t.speaker != PROMPT))
-                                           and (minor or not t.minor)]
+            if speaker == "any":
+                ids = [t.index for t in self.turns if t.speaker != PROMPT and (minor or not t.minor)]
+            else:
+                ids = [t.index for t in self.turns if t.speaker == speaker and (minor or not t.minor)]
+            self._by_speaker[key] = ids
         return ids
+
+    def first_utterances(self, speaker: str) -> list[int]:
+        """The first utterance of each of `speaker`'s turns (`speaker_turn_ids`), in order."""
+        key = (speaker, "first")
+        found = self._by_speaker.get(key)
+        if found is None:
+            turns = self.turns
+            found = self._by_speaker[key] = [turns[t].utterances[0] for t in self.speaker_turn_ids(speaker)]
+        return found
+
+    def turn_set(self, speaker: str) -> frozenset[int]:
+        key = (speaker, "set")
+        found = self._by_speaker.get(key)
+        if found is None:
+            found = self._by_speaker[key] = frozenset(self.speaker_turn_ids(speaker))
+        return found
+
+    def within_seconds(self, speaker: str | None, first: float | None = None, last: float | None = None) -> list[int]:
+        """Indexes of the utterances that start within the first `first` seconds, or end within
+        the last `last` seconds, of the call or of `speaker`'s speech (recorded prompts are not
+        anyone's speech). Needs times (`timed`)."""
+        starts, ends = self.starts, self.ends
+        span = self._by_speaker.get(("span", speaker))
+        if span is None:
+            if speaker is None:
+                own = range(len(starts))
+            else:
+                turn_of, turns = self.utterance_turn, self.turns
+                own = [k for k, t in enumerate(turn_of) if turns[t].speaker == speaker]
+            span = self._by_speaker[("span", speaker)] = (
+                (min([starts[k] for k in own]), max([ends[k] for k in own])) if own else ())
+        if not span:
+            return []
+        if first is not None:
+            edge = span[0] + first * 1000
+            if self._in_order is None:
+                self._in_order = all(a <= b for a, b in zip(starts, starts[1:], strict=False))
+            if self._in_order:  # times in order: the utterances before the edge are a prefix
+                return list(range(bisect_left(starts, edge)))
+            return [k for k, s in enumerate(starts) if s < edge]
+        edge = span[1] - last * 1000
+        return [k for k, e in enumerate(ends) if e > edge]
 
     def turn_of(self, utterance: int) -> int:
         return self.utterance_turn[utterance]
