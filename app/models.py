@@ -51,13 +51,16 @@ class Call(BaseModel):
                 )
         return value
 
-    def time_warnings(self) -> list[str]:
-        """What is odd about the times, in words (the call is still scored)."""
+    def time_warnings(self, starts: list[int | None] | None = None) -> list[str]:
+        """What is odd about the times, in words (the call is still scored). `starts`: the
+        utterances' start times, where the caller has them at hand."""
         out = []
-        starts = [u.start_ms for u in self.utterances]
-        if None in starts and any(s is not None for s in starts):
+        if starts is None:
+            starts = [u.start_ms for u in self.utterances]
+        missing = None in starts
+        if missing and any(s is not None for s in starts):
             out.append("some utterances have no times: time windows and hold checks are not applied")
-        timed = [s for s in starts if s is not None]
+        timed = [s for s in starts if s is not None] if missing else starts
         if timed != sorted(timed):  # cheap test first; find the place only when needed
             prev = None
             for i, start in enumerate(starts):

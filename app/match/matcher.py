@@ -271,7 +271,8 @@ def _straddles(turn: Turn, s: int, e: int, start: int, end: int) -> bool:
 
 def _position_ok(phrase: Phrase, lex: CompiledLexicon, turn: Turn, start: int, end: int) -> bool:
     """Where the hit stands in its clause. Clauses end at punctuation, at the turn's ends, where
-    the other speaker cut in or the speaker paused, and after sentence-final particles."""
+    the other speaker cut in or the speaker paused, and after sentence-final particles. A phrase
+    with several positions (clause_end, alone, opens_clause) counts where any of them holds."""
     if not (phrase.clause_end or phrase.alone or phrase.opens_clause):
         return True
     norm = turn.norm
@@ -281,16 +282,15 @@ def _position_ok(phrase: Phrase, lex: CompiledLexicon, turn: Turn, start: int, e
         lo = turn.clause_of(lo - 1, lo - 1, lex.segmenter)[0]
     while hi < len(norm) and norm[hi - 1:hi + 1] == TRAILING_FILLER:
         hi = turn.clause_of(hi + 1, hi + 1, lex.segmenter)[1]
-    if phrase.opens_clause and norm[lo:start] not in LEADING_WORDS:
-        return False
-    if not (phrase.clause_end or phrase.alone):
+    lead = norm[lo:start]
+    if phrase.opens_clause and lead in LEADING_WORDS:
         return True
+    if not (phrase.clause_end or phrase.alone):
+        return False
     tail = norm[end:hi].replace(TRAILING_FILLER, "")
     if any(ch not in TRAILING_PARTICLES for ch in tail):
         return False
-    if phrase.alone and norm[lo:start] not in ("", TRAILING_FILLER):
-        return False
-    return True
+    return phrase.clause_end or lead in ("", TRAILING_FILLER)
 
 
 def _words_ok(phrase: Phrase, lex: CompiledLexicon, turn: Turn, start: int, end: int, method: str) -> bool:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import attrgetter, sub
 
 import numpy as np
 
@@ -52,16 +52,19 @@ class TurnPolicy:
     pause_ms: int = 500  # a pause this long between a speaker's fragments may end a clause
     prompt_sounds: tuple[str, ...] = ()  # sound-encoded markers of recorded prompts
     prompt_texts: tuple[str, ...] = ()  # the same markers as written (for the note)
-    _only_backchannels: re.Pattern | None = field(default=None, compare=False)
+    only_backchannels: object = field(default=None, compare=False)  # fullmatch of backchannel words only
+    prompt_pattern: re.Pattern | None = field(default=None, compare=False)  # any of `prompt_sounds`
 
     def __post_init__(self) -> None:
         words = sorted(self.backchannels, key=len, reverse=True)
         pattern = re.compile("(?:" + "|".join(map(re.escape, words)) + ")+") if words else None
-        object.__setattr__(self, "_only_backchannels", pattern)
+        object.__setattr__(self, "only_backchannels", pattern.fullmatch if pattern else None)
+        if self.prompt_sounds:
+            object.__setattr__(self, "prompt_pattern", re.compile("|".join(map(re.escape, self.prompt_sounds))))
 
     def is_backchannel(self, norm: str) -> bool:
         """True when `norm` is made of backchannel words only ("嗯嗯", "对对对", "喂你好")."""
-        return not norm or (self._only_backchannels is not None and self._only_backchannels.fullmatch(norm) is not None)
+        return not norm or (self.only_backchannels is not None and self.only_backchannels(norm) is not None)
 
 
 def make_policy(backchannels=(), short_chars: int = 2, overlap_chars: int = 12, pause_ms: int = 500,
@@ -169,7 +172,8 @@ class Turn:
             text = self.texts[k]
             a = m[o0] if k == k0 and o0 < len(m) else 0
             b = m[o1] if k == k1 and o1 < len(m) else len(text)
-            if ends.search(text, a, b) is not None:
+            # nothing was dropped between them when the written stretch is as long as the matched one
+            if (k0 != k1 or b - a > o1 - o0) and ends.search(text, a, b) is not None:
                 return True
         return False
 
@@ -241,11 +245,11 @@ class Hold:
     limit: int | None = None  # when that turn goes on after the silence: where, in its norm
 
 
-def _group(speakers: list[str], starts: list[int | None], ends: list[int | None], lens: list[int], back,
-           policy: TurnPolicy) -> list[tuple[str, list[int], bool]]:
+def _group(speakers: list[str], starts: list[int | None], ends: list[int | None], lens: list[int],
+           back: list[bool], small: list[bool], policy: TurnPolicy) -> list[tuple[str, list[int], bool]]:
     """Utterance indexes grouped into turns: (speaker, utterances, minor), ordered by their
-    first utterance. `back(i)` says utterance i is a backchannel (fillers, backchannel words, a
-    single character).
+    first utterance. `back[i]` says utterance i is a backchannel (fillers, backchannel words, a
+    single character); `small[i]` that it is short enough to be an interjection at all.
 
     One speaker holds the floor at a time. The other speaker's backchannels never take it; nor
     does a short fragment, or a short remark begun while the speaker holding the floor was
@@ -255,60 +259,54 @@ def _group(speakers: list[str], starts: list[int | None], ends: list[int | None]
     pieces stays whole."""
     short, overlap = policy.short_chars, policy.overlap_chars
     n = len(speakers)
-    # where each run of one speaker's utterances begins (a C-level pass), and which utterances
-    # are short enough to be an interjection at all
+    # where each run of one speaker's utterances begins
     bounds = [0, *[k for k in range(1, n) if speakers[k] != speakers[k - 1]], n]
-    small = [size <= overlap for size in lens]
     groups: list[tuple[str, list[int], bool]] = []
+    interjected = False
     floor = None
     current: list[int] = []  # the utterances of the turn holding the floor
-    floor_end = -1  # when the floor speaker's speech (not backchannels) last ended
-    last_said = -1  # the floor speaker's last utterance that was not a backchannel
     minors: dict[str, list[int]] = {}
-    for r in range(len(bounds) - 1):
-        i, j = bounds[r], bounds[r + 1]
+    for i, j in zip(bounds, bounds[1:], strict=False):
         s = speakers[i]
-        if s != floor:
-            if floor is not None and small[i]:
-                for k in range(i, j):
-                    size = lens[k]
-                    if size > short and (size > overlap or starts[k] is None or starts[k] >= floor_end) and (
-                            size > 8 or not back(k)):
-                        break  # this one takes the floor
-                else:
-                    members = minors.get(s)
-                    if members is None:
-                        members = minors[s] = []
-                        groups.append((s, members, True))
-                    members.extend(range(i, j))
+        if s == floor:  # the floor speaker goes on after an interjection
+            current.extend(range(i, j))
+            continue
+        if floor is not None and small[i]:
+            floor_end = None  # when the floor speaker's speech (not backchannels) last ended
+            for k in range(i, j):
+                size = lens[k]
+                if size <= short or back[k]:
                     continue
-            taken = minors.get(s) if minors else None
+                if size > overlap or starts[k] is None:
+                    break  # this one takes the floor
+                if floor_end is None:
+                    floor_end = max([ends[x] for x in current if not back[x] and ends[x] is not None], default=-1)
+                if starts[k] >= floor_end:
+                    break
+            else:
+                members = minors.get(s)
+                if members is None:
+                    members = minors[s] = []
+                    groups.append((s, members, True))
+                    interjected = True
+                members.extend(range(i, j))
+                continue
+        if minors:
+            # what the new speaker said since the floor speaker last said something goes along
+            taken = minors.get(s)
+            last_said = max([k for k in current if not back[k]], default=-1)
             if taken and taken[-1] > last_said:
                 current = [k for k in taken if k > last_said]
                 taken[:] = [k for k in taken if k <= last_said]
+                current.extend(range(i, j))
             else:
-                current = []
-            floor = s
-            floor_end = -1
-            if minors:
-                minors = {}
-            groups.append((s, current, False))
-        if j == i + 1:
-            current.append(i)
-            if not small[i] or not back(i):
-                last_said = i
-                e = ends[i]
-                if e is not None and e > floor_end:
-                    floor_end = e
-            continue
-        current.extend(range(i, j))
-        for k in range(i, j):
-            if not small[k] or not back(k):
-                last_said = k
-                e = ends[k]
-                if e is not None and e > floor_end:
-                    floor_end = e
-    if len(groups) > 1 and any(minor for _, _, minor in groups):
+                current = list(range(i, j))
+            minors = {}
+        else:
+            current = list(range(i, j))
+        floor = s
+        groups.append((s, current, False))
+    if interjected:
         groups = [g for g in groups if g[1]]
         groups.sort(key=lambda g: g[1][0])
     return groups
@@ -329,31 +327,33 @@ class CallText:
         kept = mapped[keep]
         # where each utterance starts and ends in the normalized text
         kept_before = np.concatenate(([0], np.cumsum(keep)))
-        nb: list[int] = kept_before[np.cumsum([0] + [len(t) for t in texts])].tolist()
+        nb_arr = kept_before[np.cumsum([0, *map(len, texts)])]
+        nb: list[int] = nb_arr.tolist()
         self.nb = nb
         norm_all = self.norm_all = decode(kept)
         sound_all = self.sound_all = decode(sound_lut[kept])
         self.call = call
         self.texts = texts
-        self.starts, self.ends = starts, ends
+        self.starts, self.ends, self.speakers = starts, ends, speakers_of
         self._in_order: bool | None = None  # are the start times in order (found when needed)
         self.timed = None not in starts and None not in ends
         self.policy = policy
-        lens = [b - a for a, b in zip(nb, nb[1:], strict=False)]
-        is_back = policy.is_backchannel
-        known: dict[int, bool] = {}
-
-        def back(k: int) -> bool:
-            found = known.get(k)
-            if found is None:
-                size = lens[k]
-                found = known[k] = size <= 1 or (size <= 8 and is_back(norm_all[nb[k]:nb[k + 1]]))
-            return found
+        sizes = np.diff(nb_arr)
+        lens = sizes.tolist()
+        # a backchannel: a single character, or backchannel words only (tested on the few
+        # utterances short enough to be one)
+        backs = sizes <= 1
+        only = policy.only_backchannels
+        if only is not None:
+            for k in np.flatnonzero((sizes > 1) & (sizes <= 8)).tolist():
+                backs[k] = only(norm_all[nb[k]:nb[k + 1]]) is not None
+        back = backs.tolist()
 
         pause = policy.pause_ms
-        turns: list[Turn] = []
-        merged = False  # some turn has the other side's words between its fragments
-        for speaker, members, minor in _group(speakers_of, starts, ends, lens, back, policy):
+        turns: list[Turn | Unread] = []
+        merged: list[Turn] = []  # turns with the other side's words between their fragments
+        for speaker, members, minor in _group(speakers_of, starts, ends, lens, back,
+                                              (sizes <= policy.overlap_chars).tolist(), policy):
             k = members[0]
             if speakers is not None and speaker not in speakers:
                 turns.append(Unread(len(turns), speaker, tuple(members), minor))
@@ -372,29 +372,29 @@ class CallText:
             if members[-1] - members[0] == len(members) - 1:
                 a, b = nb[members[0]], nb[members[-1] + 1]
                 norm, sound = norm_all[a:b], sound_all[a:b]
+                turns.append(Turn(len(turns), speaker, tuple(members), [texts[k] for k in members], norm, sound,
+                                  tuple(frag_starts), minor, tuple(joins)))
             else:
-                merged = True
                 norm = "".join([norm_all[nb[k]:nb[k + 1]] for k in members])
                 sound = "".join([sound_all[nb[k]:nb[k + 1]] for k in members])
-            turns.append(Turn(len(turns), speaker, tuple(members), [texts[k] for k in members], norm, sound,
-                              tuple(frag_starts), minor, tuple(joins)))
+                turns.append(Turn(len(turns), speaker, tuple(members), [texts[k] for k in members], norm, sound,
+                                  tuple(frag_starts), minor, tuple(joins)))
+                merged.append(turns[-1])
         self.prompts: list[tuple[int, str]] = []  # (first utterance, marker) of each prompt cut out
-        if policy.prompt_sounds:
-            # One search over the whole call, or, where the other side cut into the agent's
-            # turns, over the agent's speech, says whether any turn needs a closer look.
-            found = any(m in sound_all for m in policy.prompt_sounds)
-            if not found and merged:
-                agent = "".join([t.sound for t in turns if t.speaker == "agent" and not t.minor and isinstance(t, Turn)])
-                found = any(m in agent for m in policy.prompt_sounds)
-            if found:
-                turns = self._cut_prompts(turns)
-        self.turns: list[Turn | Unread] = turns
+        if policy.prompt_sounds and (policy.prompt_pattern.search(sound_all) is not None or any(
+                policy.prompt_pattern.search(t.sound) is not None for t in merged if t.speaker == "agent")):
+            # (a marker cut in two by the other side's words is whole only in the merged turn)
+            turns = self._cut_prompts(turns)
+        self.turns = turns
         # One pass over the turns: where each utterance went, whose turns are whose, and the
         # string the automaton scans (the turns some rule reads, separated by SEP).
         utterance_turn = self.utterance_turn = [0] * len(utts)
         offsets: list[int] = []
         scanned: list[str] = []
         scanned_norm: list[str] = []
+        self._scanned: list[int] = []  # the turns in `joined`, and where each starts there
+        self._starts: list[int] = []
+        by: dict = {}
         pos = 0
         for t in turns:
             i = t.index
@@ -403,17 +403,28 @@ class CallText:
             speaker = t.speaker
             if speaker != PROMPT and (speakers is None or speaker in speakers):
                 offsets.append(pos)
+                self._scanned.append(i)
+                self._starts.append(pos)
                 scanned.append(t.sound)
                 scanned_norm.append(t.norm)
                 pos += len(t.norm) + 1
+                every = by.get((speaker, True))
+                if every is None:
+                    every = by[speaker, True] = []
+                    by[speaker, False] = []
+                    by[speaker, "first"] = []
+                    by[speaker, "own"] = []
+                every.append(i)
+                by[speaker, "first"].append(t.utterances[0])
+                by[speaker, "own"].extend(t.utterances)
+                if not t.minor:
+                    by[speaker, False].append(i)
             else:
                 offsets.append(-1)
-        self._by_speaker: dict = {}
+        self._by_speaker = by
         self.offsets = offsets  # where each turn starts in `joined`; -1 for a turn not scanned
         self.joined = SEP.join(scanned)
         self.joined_norm = SEP.join(scanned_norm)
-        self._scanned = [t for t, off in enumerate(offsets) if off >= 0]
-        self._starts = [offsets[t] for t in self._scanned]
 
     def _cut_prompts(self, turns: list[Turn]) -> list[Turn]:
         """Cut recorded prompts out of the agent's turns (see the module docstring)."""
@@ -440,30 +451,27 @@ class CallText:
     def speaker_turn_ids(self, speaker: str, minor: bool = True) -> list[int]:
         """Indexes of the turns of `speaker` ("any" for agent and customer), in order; with
         `minor=False` only the turns that took the floor."""
-        key = (speaker, minor)
-        ids = self._by_speaker.get(key)
+        ids = self._by_speaker.get((speaker, minor))
         if ids is None:
             if speaker == "any":
                 ids = [t.index for t in self.turns if t.speaker != PROMPT and (minor or not t.minor)]
             else:
                 ids = [t.index for t in self.turns if t.speaker == speaker and (minor or not t.minor)]
-            self._by_speaker[key] = ids
+            self._by_speaker[speaker, minor] = ids
         return ids
 
     def first_utterances(self, speaker: str) -> list[int]:
         """The first utterance of each of `speaker`'s turns (`speaker_turn_ids`), in order."""
-        key = (speaker, "first")
-        found = self._by_speaker.get(key)
+        found = self._by_speaker.get((speaker, "first"))
         if found is None:
             turns = self.turns
-            found = self._by_speaker[key] = [turns[t].utterances[0] for t in self.speaker_turn_ids(speaker)]
+            found = self._by_speaker[speaker, "first"] = [turns[t].utterances[0] for t in self.speaker_turn_ids(speaker)]
         return found
 
     def turn_set(self, speaker: str) -> frozenset[int]:
-        key = (speaker, "set")
-        found = self._by_speaker.get(key)
+        found = self._by_speaker.get((speaker, "set"))
         if found is None:
-            found = self._by_speaker[key] = frozenset(self.speaker_turn_ids(speaker))
+            found = self._by_speaker[speaker, "set"] = frozenset(self.speaker_turn_ids(speaker))
         return found
 
     def within_seconds(self, speaker: str | None, first: float | None = None, last: float | None = None) -> list[int]:
@@ -476,20 +484,28 @@ class CallText:
             if speaker is None:
                 own = range(len(starts))
             else:
-                turn_of, turns = self.utterance_turn, self.turns
-                own = [k for k, t in enumerate(turn_of) if turns[t].speaker == speaker]
-            span = self._by_speaker[("span", speaker)] = (
-                (min([starts[k] for k in own]), max([ends[k] for k in own])) if own else ())
+                own = self._by_speaker.get((speaker, "own"))
+                if own is None:
+                    own = [k for t in self.speaker_turn_ids(speaker) for k in self.turns[t].utterances]
+            span = self._by_speaker["span", speaker] = (
+                (min(map(starts.__getitem__, own)), max(map(ends.__getitem__, own))) if own else ())
         if not span:
             return []
+        if self._in_order is None:
+            self._in_order = starts == sorted(starts)
         if first is not None:
             edge = span[0] + first * 1000
-            if self._in_order is None:
-                self._in_order = all(a <= b for a, b in zip(starts, starts[1:], strict=False))
             if self._in_order:  # times in order: the utterances before the edge are a prefix
                 return list(range(bisect_left(starts, edge)))
             return [k for k, s in enumerate(starts) if s < edge]
         edge = span[1] - last * 1000
+        if self._in_order:
+            # Those that start after the edge end after it; of the others only one that starts
+            # less than the longest utterance before the edge can.
+            longest = max(map(sub, ends, starts))
+            m = bisect_right(starts, edge)
+            lo = bisect_left(starts, edge - longest)
+            return [k for k in range(lo, m) if ends[k] > edge] + list(range(m, len(starts)))
         return [k for k, e in enumerate(ends) if e > edge]
 
     def turn_of(self, utterance: int) -> int:
@@ -503,17 +519,17 @@ class CallText:
         """Silences of at least `min_ms` that the agent ends by speaking."""
         if not self.timed:
             return []
-        utts = self.call.utterances
+        speakers, starts, ends = self.speakers, self.starts, self.ends
         found = []
-        last_end = -1
-        for i, u in enumerate(utts):
-            if i and u.speaker == "agent" and u.start_ms - last_end >= min_ms:
-                found.append((i, u.start_ms - last_end))
-            if u.end_ms > last_end:
-                last_end = u.end_ms
+        last_end = ends[0]
+        for i in range(1, len(starts)):
+            if starts[i] - last_end >= min_ms and speakers[i] == "agent" and self.turns[self.utterance_turn[i]].speaker != PROMPT:
+                found.append((i, starts[i] - last_end))
+            if ends[i] > last_end:
+                last_end = ends[i]
         out = []
         for i, gap in found:
-            before = next((j for j in range(i - 1, -1, -1) if utts[j].speaker == "agent"), None)
+            before = next((j for j in range(i - 1, -1, -1) if speakers[j] == "agent"), None)
             t = self.turn_of(before) if before is not None else None
             limit = None
             if t is not None and t == self.turn_of(i):  # the silence falls inside one agent turn
