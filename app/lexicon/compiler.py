@@ -50,6 +50,12 @@ class Pattern:
         object.__setattr__(self, "extent", sum(map(len, self.parts)) + sum(self.gaps))
 
 
+# How far before a hit a `scope: before` exception may end ("您是说他们让您自己去找": a quote),
+# and how far after it a `scope: after` one may start ("我不太清楚这个型号，我帮您查一下": help
+# that answers the same question, not something said much later in a long turn).
+SCOPE_REACH = {"before": 10, "after": 16}
+
+
 @dataclass(frozen=True)
 class ExceptionPattern:
     pattern: Pattern
@@ -95,24 +101,23 @@ class Phrase:
     opens_clause: bool
     exceptions: tuple[ExceptionPattern, ...]
     variables: tuple[str, ...] = ()
-    # Overlapping exceptions reach at most `exception_reach` characters around a hit and are
-    # looked for there only; `before` / `after` ones near the hit (see app.match.matcher),
-    # `turn` ones in the whole turn.
+    # Exceptions that must overlap the hit, or stand just before or after it, are looked for in
+    # one pass over the stretch they could occupy (`reach_before` / `reach_after` characters
+    # around the hit); `turn` ones in the whole turn.
     near_exceptions: object = field(default=None, compare=False, repr=False)
-    side_exceptions: object = field(default=None, compare=False, repr=False)
     turn_exceptions: object = field(default=None, compare=False, repr=False)
-    exception_reach: int = field(default=0, compare=False, repr=False)
-    side_reach: int = field(default=0, compare=False, repr=False)
+    reach_before: int = field(default=0, compare=False, repr=False)
+    reach_after: int = field(default=0, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        near = tuple(e for e in self.exceptions if e.scope == "overlap")
-        side = tuple(e for e in self.exceptions if e.scope in ("before", "after"))
+        near = tuple(e for e in self.exceptions if e.scope != "turn")
         whole = tuple(e for e in self.exceptions if e.scope == "turn")
         object.__setattr__(self, "near_exceptions", exception_automaton(near))
-        object.__setattr__(self, "side_exceptions", exception_automaton(side))
         object.__setattr__(self, "turn_exceptions", exception_automaton(whole))
-        object.__setattr__(self, "exception_reach", max((e.pattern.extent for e in near), default=0))
-        object.__setattr__(self, "side_reach", max((e.pattern.extent for e in side), default=0))
+        object.__setattr__(self, "reach_before", max(
+            (e.pattern.extent + (SCOPE_REACH["before"] if e.scope == "before" else 0) for e in near), default=0))
+        object.__setattr__(self, "reach_after", max(
+            (e.pattern.extent + (SCOPE_REACH["after"] if e.scope == "after" else 0) for e in near), default=0))
 
 
 @dataclass(frozen=True)

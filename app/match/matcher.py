@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from app.lexicon.compiler import WILDCARD, Brand, CompiledLexicon, Pattern, Phrase, cut_pattern
+from app.lexicon.compiler import SCOPE_REACH, WILDCARD, Brand, CompiledLexicon, Pattern, Phrase, cut_pattern
 from app.text.pinyin import to_sound
 from app.text.turns import CallText, Turn
 
@@ -158,23 +158,18 @@ def _cancelled(phrase: Phrase, turn: Turn, start: int, end: int) -> bool:
     exception could occupy says which of them can be there; only those are checked."""
     sound = turn.sound
     if phrase.near_exceptions is not None:
-        lo = max(0, start - phrase.exception_reach)
-        hi = min(len(sound), end + phrase.exception_reach)
+        lo = max(0, start - phrase.reach_before)
+        hi = min(len(sound), end + phrase.reach_after)
         for a_end, (length, excs) in phrase.near_exceptions.iter(sound, lo, hi):
-            for exc in excs:
-                span = _place_exception(exc.pattern, turn, a_end + 1 - length, a_end + 1)
-                if span is not None and span[0] < end and span[1] > start \
-                        and not _straddles(turn, span[0], span[1], start, end):
-                    return True
-    if phrase.side_exceptions is not None:
-        lo = max(0, start - BEFORE_REACH - phrase.side_reach)
-        hi = min(len(sound), end + AFTER_REACH + phrase.side_reach)
-        for a_end, (length, excs) in phrase.side_exceptions.iter(sound, lo, hi):
             for exc in excs:
                 span = _place_exception(exc.pattern, turn, a_end + 1 - length, a_end + 1)
                 if span is None:
                     continue
-                if exc.scope == "after":
+                scope = exc.scope
+                if scope == "overlap":
+                    if span[0] < end and span[1] > start and not _straddles(turn, span[0], span[1], start, end):
+                        return True
+                elif scope == "after":
                     if end <= span[0] <= end + AFTER_REACH:
                         return True
                 elif start - BEFORE_REACH <= span[1] <= start and not _sentence_between(turn, span[1], start):
@@ -187,11 +182,7 @@ def _cancelled(phrase: Phrase, turn: Turn, start: int, end: int) -> bool:
     return False
 
 
-# How far before a hit a `scope: before` exception may end ("您是说他们让您自己去找": a quote),
-# and how far after it a `scope: after` one may start ("我不太清楚这个型号，我帮您查一下": help
-# that answers the same question, not something said much later in a long turn).
-BEFORE_REACH = 10
-AFTER_REACH = 16
+BEFORE_REACH, AFTER_REACH = SCOPE_REACH["before"], SCOPE_REACH["after"]
 
 
 def _sentence_between(turn: Turn, a: int, b: int) -> bool:

@@ -262,9 +262,28 @@ def _marks(marked: str) -> tuple[int, ...]:
     return tuple(breaks)
 
 
-def source_map(text: str) -> list[int]:
-    """For each character of `normalize(text)`, its index in `text`."""
-    if len(text) < 200:  # numpy's fixed cost is larger than a short loop
-        table = tables()[0]
-        return [i for i, ch in enumerate(text) if table.get(ord(ch), ch) is not None]
-    return np.flatnonzero(match_lut()[codes(text)] != DELETE).tolist()
+@lru_cache(maxsize=1)
+def _dropped() -> re.Pattern:
+    """A character class of everything the matching form drops (spaces, punctuation, fillers)."""
+    drop = sorted(code for code, out in tables()[0].items() if out is None)
+    ranges, start, prev = [], drop[0], drop[0]
+    for code in drop[1:]:
+        if code != prev + 1:
+            ranges.append((start, prev))
+            start = code
+        prev = code
+    ranges.append((start, prev))
+    return re.compile("[" + "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+                                    for a, b in ranges) + "]")
+
+
+def source_map(text: str) -> list[int] | range:
+    """For each character of `normalize(text)`, its index in `text`. Found from the few
+    characters normalization drops (one C-level search), not character by character."""
+    drops = [m.start() for m in _dropped().finditer(text)]
+    if not drops:
+        return range(len(text))
+    kept = list(range(len(text)))
+    for d in reversed(drops):
+        del kept[d]
+    return kept

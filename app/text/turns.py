@@ -53,14 +53,11 @@ class TurnPolicy:
     prompt_sounds: tuple[str, ...] = ()  # sound-encoded markers of recorded prompts
     prompt_texts: tuple[str, ...] = ()  # the same markers as written (for the note)
     only_backchannels: object = field(default=None, compare=False)  # fullmatch of backchannel words only
-    prompt_pattern: re.Pattern | None = field(default=None, compare=False)  # any of `prompt_sounds`
 
     def __post_init__(self) -> None:
         words = sorted(self.backchannels, key=len, reverse=True)
         pattern = re.compile("(?:" + "|".join(map(re.escape, words)) + ")+") if words else None
         object.__setattr__(self, "only_backchannels", pattern.fullmatch if pattern else None)
-        if self.prompt_sounds:
-            object.__setattr__(self, "prompt_pattern", re.compile("|".join(map(re.escape, self.prompt_sounds))))
 
     def is_backchannel(self, norm: str) -> bool:
         """True when `norm` is made of backchannel words only ("嗯嗯", "对对对", "喂你好")."""
@@ -338,57 +335,21 @@ class CallText:
         self._in_order: bool | None = None  # are the start times in order (found when needed)
         self.timed = None not in starts and None not in ends
         self.policy = policy
-        sizes = np.diff(nb_arr)
+        sizes = nb_arr[1:] - nb_arr[:-1]
         lens = sizes.tolist()
         # a backchannel: a single character, or backchannel words only (tested on the few
         # utterances short enough to be one)
-        backs = sizes <= 1
+        back = [False] * len(lens)
         only = policy.only_backchannels
-        if only is not None:
-            for k in np.flatnonzero((sizes > 1) & (sizes <= 8)).tolist():
-                backs[k] = only(norm_all[nb[k]:nb[k + 1]]) is not None
-        back = backs.tolist()
+        for k in np.flatnonzero(sizes <= 8).tolist():
+            back[k] = lens[k] <= 1 or (only is not None and only(norm_all[nb[k]:nb[k + 1]]) is not None)
 
         pause = policy.pause_ms
         turns: list[Turn | Unread] = []
         merged: list[Turn] = []  # turns with the other side's words between their fragments
-        for speaker, members, minor in _group(speakers_of, starts, ends, lens, back,
-                                              (sizes <= policy.overlap_chars).tolist(), policy):
-            k = members[0]
-            if speakers is not None and speaker not in speakers:
-                turns.append(Unread(len(turns), speaker, tuple(members), minor))
-                continue
-            if len(members) == 1:
-                a, b = nb[k], nb[k + 1]
-                turns.append(Turn(len(turns), speaker, (k,), [texts[k]], norm_all[a:b], sound_all[a:b], (0,), minor))
-                continue
-            frag_starts, joins, pos, prev = [0], [], lens[k], k
-            for k in members[1:]:
-                frag_starts.append(pos)
-                if k != prev + 1 or (ends[prev] is not None and starts[k] is not None and starts[k] - ends[prev] >= pause):
-                    joins.append(pos)
-                pos += lens[k]
-                prev = k
-            if members[-1] - members[0] == len(members) - 1:
-                a, b = nb[members[0]], nb[members[-1] + 1]
-                norm, sound = norm_all[a:b], sound_all[a:b]
-                turns.append(Turn(len(turns), speaker, tuple(members), [texts[k] for k in members], norm, sound,
-                                  tuple(frag_starts), minor, tuple(joins)))
-            else:
-                norm = "".join([norm_all[nb[k]:nb[k + 1]] for k in members])
-                sound = "".join([sound_all[nb[k]:nb[k + 1]] for k in members])
-                turns.append(Turn(len(turns), speaker, tuple(members), [texts[k] for k in members], norm, sound,
-                                  tuple(frag_starts), minor, tuple(joins)))
-                merged.append(turns[-1])
-        self.prompts: list[tuple[int, str]] = []  # (first utterance, marker) of each prompt cut out
-        if policy.prompt_sounds and (policy.prompt_pattern.search(sound_all) is not None or any(
-                policy.prompt_pattern.search(t.sound) is not None for t in merged if t.speaker == "agent")):
-            # (a marker cut in two by the other side's words is whole only in the merged turn)
-            turns = self._cut_prompts(turns)
-        self.turns = turns
-        # One pass over the turns: where each utterance went, whose turns are whose, and the
-        # string the automaton scans (the turns some rule reads, separated by SEP).
-        utterance_turn = self.utterance_turn = [0] * len(utts)
+        self.utterance_turn = utterance_turn = [0] * len(utts)
+        # The string the automaton scans: the turns some rule reads, separated by SEP; where
+        # each turn starts there (-1 for a turn no rule reads); and whose turns are whose.
         offsets: list[int] = []
         scanned: list[str] = []
         scanned_norm: list[str] = []
@@ -396,33 +357,95 @@ class CallText:
         self._starts: list[int] = []
         by: dict = {}
         pos = 0
+        for speaker, members, minor in _group(speakers_of, starts, ends, lens, back,
+                                              (sizes <= policy.overlap_chars).tolist(), policy):
+            index = len(turns)
+            k = members[0]
+            if speakers is not None and speaker not in speakers:
+                turns.append(Unread(index, speaker, tuple(members), minor))
+                offsets.append(-1)
+                for k in members:
+                    utterance_turn[k] = index
+                continue
+            if len(members) == 1:
+                a, b = nb[k], nb[k + 1]
+                norm, sound = norm_all[a:b], sound_all[a:b]
+                turn = Turn(index, speaker, (k,), [texts[k]], norm, sound, (0,), minor)
+                utterance_turn[k] = index
+            else:
+                frag_starts, joins, size, prev = [0], [], lens[k], k
+                for k in members[1:]:
+                    frag_starts.append(size)
+                    if k != prev + 1 or (ends[prev] is not None and starts[k] is not None
+                                         and starts[k] - ends[prev] >= pause):
+                        joins.append(size)
+                    size += lens[k]
+                    prev = k
+                if members[-1] - members[0] == len(members) - 1:
+                    a, b = nb[members[0]], nb[members[-1] + 1]
+                    norm, sound = norm_all[a:b], sound_all[a:b]
+                else:
+                    norm = "".join([norm_all[nb[k]:nb[k + 1]] for k in members])
+                    sound = "".join([sound_all[nb[k]:nb[k + 1]] for k in members])
+                turn = Turn(index, speaker, tuple(members), [texts[k] for k in members], norm, sound,
+                            tuple(frag_starts), minor, tuple(joins))
+                if members[-1] - members[0] != len(members) - 1:
+                    merged.append(turn)
+                for k in members:
+                    utterance_turn[k] = index
+            turns.append(turn)
+            offsets.append(pos)
+            self._scanned.append(index)
+            self._starts.append(pos)
+            scanned.append(sound)
+            scanned_norm.append(norm)
+            pos += len(norm) + 1
+            lists = by.get(speaker)
+            if lists is None:
+                lists = by[speaker] = ([], [], [], [])
+            every, major, first, own = lists
+            every.append(index)
+            if not minor:
+                major.append(index)
+            first.append(members[0])
+            own.extend(members)
+        self._by_speaker: dict = {}
+        for speaker, (every, major, first, own) in by.items():
+            self._by_speaker.update({(speaker, True): every, (speaker, False): major, (speaker, "first"): first,
+                                     (speaker, "own"): own})
+        self.turns = turns
+        self.offsets = offsets
+        self.joined = SEP.join(scanned)
+        self.joined_norm = SEP.join(scanned_norm)
+        self.prompts: list[tuple[int, str]] = []  # (first utterance, marker) of each prompt cut out
+        markers = policy.prompt_sounds
+        if markers and (any(m in sound_all for m in markers) or any(
+                m in t.sound for t in merged if t.speaker == "agent" for m in markers)):
+            # (a marker cut in two by the other side's words is whole only in the merged turn)
+            self._reindex(self._cut_prompts(turns), speakers)
+
+    def _reindex(self, turns: list, speakers: frozenset[str] | None) -> None:
+        """Everything that depends on the turns' order, for a new list of turns."""
+        self.turns = turns
+        utterance_turn = self.utterance_turn
+        offsets: list[int] = []
+        scanned: list[str] = []
+        scanned_norm: list[str] = []
+        self._scanned, self._starts, self._by_speaker = [], [], {}
+        pos = 0
         for t in turns:
-            i = t.index
             for k in t.utterances:
-                utterance_turn[k] = i
-            speaker = t.speaker
-            if speaker != PROMPT and (speakers is None or speaker in speakers):
+                utterance_turn[k] = t.index
+            if t.speaker != PROMPT and (speakers is None or t.speaker in speakers):
                 offsets.append(pos)
-                self._scanned.append(i)
+                self._scanned.append(t.index)
                 self._starts.append(pos)
                 scanned.append(t.sound)
                 scanned_norm.append(t.norm)
                 pos += len(t.norm) + 1
-                every = by.get((speaker, True))
-                if every is None:
-                    every = by[speaker, True] = []
-                    by[speaker, False] = []
-                    by[speaker, "first"] = []
-                    by[speaker, "own"] = []
-                every.append(i)
-                by[speaker, "first"].append(t.utterances[0])
-                by[speaker, "own"].extend(t.utterances)
-                if not t.minor:
-                    by[speaker, False].append(i)
             else:
                 offsets.append(-1)
-        self._by_speaker = by
-        self.offsets = offsets  # where each turn starts in `joined`; -1 for a turn not scanned
+        self.offsets = offsets
         self.joined = SEP.join(scanned)
         self.joined_norm = SEP.join(scanned_norm)
 
