@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import sys
 from contextlib import asynccontextmanager
@@ -10,6 +9,7 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI
 
+from app import runtime
 from app.api import errors
 from app.api.limits import BodyLimit
 from app.api.metrics import Timing, record_write
@@ -20,25 +20,6 @@ from app.store.db import make_engine, make_sessionmaker, migrate
 from app.store.writer import BatchWriter
 
 log = logging.getLogger("callqa")
-
-
-# Left as it is, Python's cyclic garbage collector kept walking the 140,000-odd objects alive
-# since start-up (the lexicon, jieba's dictionary, the modules). Timed with gc.callbacks in a
-# 25 s load run, each worker spent 1.4 s in 14-16 full passes (up to 148 ms each, the worker
-# stopped meanwhile) and 0.6 s in some 1,700 young-generation passes (one per 700 objects
-# allocated). With those objects frozen the full passes took 0.2 s in all; with the young
-# threshold at 5,000, the young passes took about a tenth of the time.
-GC_YOUNG_THRESHOLD = 5_000
-
-
-def _settle_gc() -> None:
-    """After start-up: move everything alive now (lexicon, dictionaries, modules) out of the
-    collector's sight for good (gc.freeze) and let the young generation grow larger before
-    it is collected. Requests' own objects are still collected as before."""
-    gc.collect()
-    gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
 
 def create_app(settings: Settings | None = None, *, settle_gc: bool = False) -> FastAPI:
@@ -61,7 +42,7 @@ def create_app(settings: Settings | None = None, *, settle_gc: bool = False) -> 
         app.state.cpu = anyio.CapacityLimiter(1)  # one scoring thread per worker process
         app.state.lexicon = ActiveLexicon(settings.lexicon_dir, app.state.scoring)
         if settle_gc:
-            _settle_gc()
+            runtime.settle_gc()
         log.info("lexicon %s, database %s", app.state.lexicon.current.version, engine.url.render_as_string(hide_password=True))
         yield
         app.state.writer.close()

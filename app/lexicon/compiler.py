@@ -77,10 +77,14 @@ def build_automaton(items, key_of, value_of=lambda item: item) -> ahocorasick.Au
     return a
 
 
-def exception_automaton(exceptions: tuple[ExceptionPattern, ...]) -> ahocorasick.Automaton | None:
-    """One automaton over the anchors of a phrase's exceptions, so a candidate's
-    neighbourhood is read once instead of once per exception."""
-    return build_automaton(exceptions, lambda e: e.pattern.sounds[e.pattern.anchor])
+def exception_automata(exceptions: tuple[ExceptionPattern, ...]) -> tuple:
+    """Automata over the anchors of a phrase's exceptions, so a candidate's neighbourhood is
+    read once instead of once per exception: (anchors looked for by sound, anchors of one
+    character looked for as written, since one character's sound stands for too many others)."""
+    by_sound = tuple(e for e in exceptions if len(e.pattern.parts[e.pattern.anchor]) > 1)
+    written = tuple(e for e in exceptions if len(e.pattern.parts[e.pattern.anchor]) == 1)
+    return (build_automaton(by_sound, lambda e: e.pattern.sounds[e.pattern.anchor]),
+            build_automaton(written, lambda e: e.pattern.parts[e.pattern.anchor]))
 
 
 @dataclass(frozen=True)
@@ -112,8 +116,8 @@ class Phrase:
     def __post_init__(self) -> None:
         near = tuple(e for e in self.exceptions if e.scope != "turn")
         whole = tuple(e for e in self.exceptions if e.scope == "turn")
-        object.__setattr__(self, "near_exceptions", exception_automaton(near))
-        object.__setattr__(self, "turn_exceptions", exception_automaton(whole))
+        object.__setattr__(self, "near_exceptions", exception_automata(near) if near else None)
+        object.__setattr__(self, "turn_exceptions", exception_automata(whole) if whole else None)
         object.__setattr__(self, "reach_before", max(
             (e.pattern.extent + (SCOPE_REACH["before"] if e.scope == "before" else 0) for e in near), default=0))
         object.__setattr__(self, "reach_after", max(
@@ -144,11 +148,16 @@ class Brand:
     """How to find a name variable's brand as a recognizer writes it (schema.BrandSpec)."""
 
     pairs: tuple[str, ...]
-    sound: dict[int, str]  # near-sound classes of `pairs`, wider than the lexicon's own
     strip: tuple[str, ...]  # category words and suffixes, longest first: cut off a form to find its brand
     after: tuple[str, ...]  # what may follow a brand said without the rest of the name (sound-encoded)
     before: tuple[str, ...]  # what may introduce it (sound-encoded)
     min_chars: int
+
+    @property
+    def sound(self) -> dict[int, str]:
+        """Near-sound classes of `pairs`, wider than the lexicon's own (built when first needed:
+        only a name not found as configured is looked for this way)."""
+        return sound_table(self.pairs)
 
     def brands(self, forms: tuple[str, ...]) -> tuple[str, ...]:
         """The brand of each written form: the form without trailing category words and
@@ -371,7 +380,7 @@ class _Builder:
                              f"{empty[0]!r} is empty once spaces, punctuation and fillers are removed")
             words.discard("")
             out[name] = Brand(
-                pairs=pairs, sound=sound_table(pairs), strip=tuple(sorted(words, key=len, reverse=True)),
+                pairs=pairs, strip=tuple(sorted(words, key=len, reverse=True)),
                 after=tuple(sorted({to_sound(w, self.sound) for w in words | {normalize(w) for w in b.after}} - {""},
                                    key=len, reverse=True)),
                 before=tuple(sorted({to_sound(w, self.sound) for w in (normalize(x) for x in b.before)} - {""},

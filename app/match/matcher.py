@@ -36,6 +36,7 @@ class Candidate:
     method: str  # exact | pinyin | fuzzy
     similarity: float
     detail: str | None = None  # how an unusual form was accepted (a brand heard another way)
+    where: tuple[int, int, str] | None = None  # (utterance, offset, text as written), when already known
 
 
 def scan(ct: CallText, lex: CompiledLexicon) -> dict[int, list[tuple[int, int, int]]]:
@@ -156,11 +157,10 @@ def _is_exact(pattern: Pattern, norm: str, start: int, end: int) -> bool:
 def _cancelled(phrase: Phrase, turn: Turn, start: int, end: int) -> bool:
     """Does an exception cancel the hit [start, end)? One automaton pass over the stretch an
     exception could occupy says which of them can be there; only those are checked."""
-    sound = turn.sound
     if phrase.near_exceptions is not None:
         lo = max(0, start - phrase.reach_before)
-        hi = min(len(sound), end + phrase.reach_after)
-        for a_end, (length, excs) in phrase.near_exceptions.iter(sound, lo, hi):
+        hi = min(len(turn.sound), end + phrase.reach_after)
+        for a_end, (length, excs) in _anchors(phrase.near_exceptions, turn, lo, hi):
             for exc in excs:
                 span = _place_exception(exc.pattern, turn, a_end + 1 - length, a_end + 1)
                 if span is None:
@@ -175,11 +175,20 @@ def _cancelled(phrase: Phrase, turn: Turn, start: int, end: int) -> bool:
                 elif start - BEFORE_REACH <= span[1] <= start and not _sentence_between(turn, span[1], start):
                     return True
     if phrase.turn_exceptions is not None:
-        for a_end, (length, excs) in phrase.turn_exceptions.iter(sound):
+        for a_end, (length, excs) in _anchors(phrase.turn_exceptions, turn, 0, len(turn.sound)):
             for exc in excs:
                 if _place_exception(exc.pattern, turn, a_end + 1 - length, a_end + 1) is not None:
                     return True
     return False
+
+
+def _anchors(automata: tuple, turn: Turn, lo: int, hi: int):
+    """The exceptions' anchors in turn[lo:hi]: by sound, then the one-character ones as written."""
+    by_sound, written = automata
+    if by_sound is not None:
+        yield from by_sound.iter(turn.sound, lo, hi)
+    if written is not None:
+        yield from written.iter(turn.norm, lo, hi)
 
 
 BEFORE_REACH, AFTER_REACH = SCOPE_REACH["before"], SCOPE_REACH["after"]
@@ -312,9 +321,10 @@ def check(phrase: Phrase, pattern: Pattern, lex: CompiledLexicon, ct: CallText, 
         return None
     if not _words_ok(phrase, lex, turn, start, end, method):
         return None
-    if end - start > 1 and turn.crosses_sentence(start, end):
-        return None  # no phrase runs across the end of a sentence: "…处理。好的" holds no 你好
-    return Candidate(phrase, phrase_text, t, start, end, method, 1.0)
+    where = turn.evidence(start, end)  # no phrase runs across the end of a sentence
+    if where is None:
+        return None
+    return Candidate(phrase, phrase_text, t, start, end, method, 1.0, None, where)
 
 
 def fixed_candidates(phrase: Phrase, anchors: list[tuple[int, int, int]], lex: CompiledLexicon,

@@ -137,8 +137,7 @@ class _CallScorer:
     # one pass through pydantic-core is a quarter of the cost of building each model.
 
     def hit(self, c: Candidate) -> dict:
-        turn = self.ct.turns[c.turn]
-        uidx, offset, matched = turn.original(c.start, c.end)
+        uidx, offset, matched = c.where or self.ct.turns[c.turn].original(c.start, c.end)
         u = self.call.utterances[uidx]
         return {"utterance_index": uidx, "speaker": u.speaker, "start_ms": u.start_ms, "offset": offset,
                 "phrase": c.phrase_text, "matched": matched, "method": c.method, "similarity": c.similarity,

@@ -157,23 +157,6 @@ class Turn:
             self._breaks = tuple(sorted(out))
         self._sentences = tuple(sentences)
 
-    def crosses_sentence(self, start: int, end: int) -> bool:
-        """True when a sentence ends (。？！ as written) between the first and the last character
-        of norm span [start, end). Read off the original text through the source maps a hit
-        needs for its evidence anyway."""
-        k0, o0 = self.locate(start)
-        k1, o1 = self.locate(max(end - 1, start))
-        ends = sentence_end()
-        for k in range(k0, k1 + 1):
-            m = self._map(k)
-            text = self.texts[k]
-            a = m[o0] if k == k0 and o0 < len(m) else 0
-            b = m[o1] if k == k1 and o1 < len(m) else len(text)
-            # nothing was dropped between them when the written stretch is as long as the matched one
-            if (k0 != k1 or b - a > o1 - o0) and ends.search(text, a, b) is not None:
-                return True
-        return False
-
     def clause_of(self, start: int, end: int, segmenter=None) -> tuple[int, int]:
         """The clause around [start, end): from the last break at or before `start` to the
         first break at or after `end`."""
@@ -206,6 +189,15 @@ class Turn:
             seps = ["" if self.utterances[k + 1] == self.utterances[k] + 1 else " / " for k in range(k0, k1)]
             matched = pieces[0] + "".join(sep + piece for sep, piece in zip(seps, pieces[1:], strict=True))
         return self.utterances[k0], first, matched
+
+    def evidence(self, start: int, end: int) -> tuple[int, int, str] | None:
+        """`original(start, end)`, or None when a sentence ends (。？！ as written) between the
+        first and the last character of the span: "…处理。好的" holds no 你好."""
+        where = self.original(start, end)
+        matched = where[2]
+        if len(matched) > end - start and sentence_end().search(matched) is not None:
+            return None
+        return where
 
     def slice(self, k: int, index: int, speaker: str) -> Turn:
         """Fragments k.. of this turn as a turn of their own; this turn keeps the ones before."""
@@ -256,17 +248,20 @@ def _group(speakers: list[str], starts: list[int | None], ends: list[int | None]
     pieces stays whole."""
     short, overlap = policy.short_chars, policy.overlap_chars
     n = len(speakers)
-    # where each run of one speaker's utterances begins
-    bounds = [0, *[k for k in range(1, n) if speakers[k] != speakers[k - 1]], n]
     groups: list[tuple[str, list[int], bool]] = []
+    append = groups.append
     interjected = False
     floor = None
     current: list[int] = []  # the utterances of the turn holding the floor
     minors: dict[str, list[int]] = {}
-    for i, j in zip(bounds, bounds[1:], strict=False):
+    i = 0
+    for j in range(1, n + 1):  # each run i..j-1 of one speaker's utterances
+        if j < n and speakers[j] == speakers[i]:
+            continue
         s = speakers[i]
         if s == floor:  # the floor speaker goes on after an interjection
             current.extend(range(i, j))
+            i = j
             continue
         if floor is not None and small[i]:
             floor_end = None  # when the floor speaker's speech (not backchannels) last ended
@@ -284,9 +279,10 @@ def _group(speakers: list[str], starts: list[int | None], ends: list[int | None]
                 members = minors.get(s)
                 if members is None:
                     members = minors[s] = []
-                    groups.append((s, members, True))
+                    append((s, members, True))
                     interjected = True
                 members.extend(range(i, j))
+                i = j
                 continue
         if minors:
             # what the new speaker said since the floor speaker last said something goes along
@@ -297,12 +293,13 @@ def _group(speakers: list[str], starts: list[int | None], ends: list[int | None]
                 taken[:] = [k for k in taken if k <= last_said]
                 current.extend(range(i, j))
             else:
-                current = list(range(i, j))
+                current = [i] if j == i + 1 else list(range(i, j))
             minors = {}
         else:
-            current = list(range(i, j))
+            current = [i] if j == i + 1 else list(range(i, j))
         floor = s
-        groups.append((s, current, False))
+        append((s, current, False))
+        i = j
     if interjected:
         groups = [g for g in groups if g[1]]
         groups.sort(key=lambda g: g[1][0])
