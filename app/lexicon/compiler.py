@@ -141,6 +141,11 @@ class Rule:
     max_seconds: float | None
     examples: schema.Examples
     file: str
+    # the phrases whose text is known only per call ({placeholders}): looked for directly
+    templates: tuple[Phrase, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "templates", tuple(p for g in self.groups for p in g if p.pattern is None))
 
 
 @dataclass(frozen=True)

@@ -258,7 +258,7 @@ class _CallScorer:
             phrase = phrases[pid]
             if phrase.rule_index == rule.index:
                 cands += matcher.fixed_candidates(phrase, occ, self.lex, self.ct, tset)
-        for phrase in (p for g in rule.groups for p in g if p.pattern is None):
+        for phrase in rule.templates:
             patterns, missing = self.patterns(phrase)
             if not missing:
                 cands += matcher.search_candidates(phrase, patterns, self.lex, self.ct, tset)
