@@ -282,6 +282,12 @@ def _position_ok(phrase: Phrase, lex: CompiledLexicon, turn: Turn, start: int, e
         lo = turn.clause_of(lo - 1, lo - 1, lex.segmenter)[0]
     while hi < len(norm) and norm[hi - 1:hi + 1] == TRAILING_FILLER:
         hi = turn.clause_of(hi + 1, hi + 1, lex.segmenter)[1]
+    # a hit in a sentence written as a question ("不知道能否远程协助呀，亲？") asks; it is no answer
+    sentences = turn.sentence_breaks()
+    if sentences:
+        i = bisect_left(sentences, end)
+        if i < len(sentences) and sentences[i] in turn.question_ends():
+            return False
     lead = norm[lo:start]
     if phrase.opens_clause and lead in LEADING_WORDS:
         return True

@@ -209,8 +209,8 @@ def particle_breaks(text: str) -> tuple[int, ...]:
 
 
 _PARTICLE = re.compile(f"[{FINAL_PARTICLES}{FINAL_FILLERS}]")
-_SENTENCE_MARK, _PARTICLE_MARK = "\x1e", "\x1d"
-_ANY_MARK = re.compile(f"[{_PARTICLE_MARK}{_SENTENCE_MARK}{CLAUSE_MARK}]+")
+_SENTENCE_MARK, _PARTICLE_MARK, _QUESTION_MARK = "\x1e", "\x1d", "\x1c"
+_ANY_MARK = re.compile(f"[{_QUESTION_MARK}{_PARTICLE_MARK}{_SENTENCE_MARK}{CLAUSE_MARK}]+")
 
 
 @lru_cache(maxsize=1)
@@ -222,35 +222,42 @@ def _breaks_table() -> tuple[dict[int, str | None], re.Pattern]:
     for code, out in table.items():
         if out == CLAUSE_MARK and sentence.get(code) == CLAUSE_MARK:
             table[code] = _SENTENCE_MARK
+    for ch in "?？":
+        table[ord(ch)] = _QUESTION_MARK
     for ch in FINAL_PARTICLES:
         table[ord(ch)] = ch + _PARTICLE_MARK
     for ch in FINAL_FILLERS:
         table[ord(ch)] = _PARTICLE_MARK
-    marked = "".join(chr(code) for code, out in table.items() if out and out[-1] in (CLAUSE_MARK, _SENTENCE_MARK, _PARTICLE_MARK))
+    marked = "".join(chr(code) for code, out in table.items()
+                     if out and out[-1] in (CLAUSE_MARK, _SENTENCE_MARK, _PARTICLE_MARK, _QUESTION_MARK))
     return table, re.compile("[" + re.escape(marked) + "]")
 
 
-def all_breaks(text: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
-    """(clause_breaks, sentence_breaks, particle_breaks) of `text` in one pass."""
+def all_breaks(text: str) -> tuple[tuple[int, ...], ...]:
+    """(clause_breaks, sentence_breaks, particle_breaks, question_ends) of `text` in one pass:
+    positions in `normalize(text)`. A question mark ends a clause and a sentence too."""
     table, marked = _breaks_table()
     if marked.search(text) is None:
-        return (), (), ()
+        return (), (), (), ()
     if "呃" in text or "嗯" in text or "那个" in text:
         # a comma next to a hesitation is a pause, not a clause end; sentence ends stay
         text = _drop_pause_commas(text)
-    clause, sentence, particle = [], [], []
+    clause, sentence, particle, question = [], [], [], []
     removed = 0
     for m in _ANY_MARK.finditer(text.translate(table)):
         run = m.group()
         at = m.start() - removed
         removed += len(run)
-        if CLAUSE_MARK in run or _SENTENCE_MARK in run:
+        asks = _QUESTION_MARK in run
+        if asks or CLAUSE_MARK in run or _SENTENCE_MARK in run:
             clause.append(at)
-        if _SENTENCE_MARK in run:
+        if asks or _SENTENCE_MARK in run:
             sentence.append(at)
         if _PARTICLE_MARK in run:
             particle.append(at)
-    return tuple(clause), tuple(sentence), tuple(particle)
+        if asks:
+            question.append(at)
+    return tuple(clause), tuple(sentence), tuple(particle), tuple(question)
 
 
 def _marks(marked: str) -> tuple[int, ...]:

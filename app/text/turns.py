@@ -80,7 +80,7 @@ class Turn:
     is needed to map a position back to the utterance and character it came from."""
 
     __slots__ = ("index", "speaker", "utterances", "texts", "norm", "sound", "frag_starts", "minor", "joins",
-                 "_breaks", "_maps", "_words", "_sentences")
+                 "_breaks", "_maps", "_words", "_sentences", "_questions")
 
     def __init__(self, index: int, speaker: str, utterances: tuple[int, ...], texts: list[str], norm: str, sound: str,
                  frag_starts: tuple[int, ...], minor: bool = False, joins: tuple[int, ...] = ()):
@@ -93,7 +93,7 @@ class Turn:
         self.frag_starts = frag_starts  # where each fragment begins in `norm`
         self.minor = minor  # an interjection into another speaker's turn
         self.joins = joins  # fragment starts where the other speaker cut in or the speaker paused
-        self._breaks = self._maps = self._words = self._sentences = None
+        self._breaks = self._maps = self._words = self._sentences = self._questions = None
 
     def word_bounds(self, segmenter, start: int, end: int) -> tuple[int, frozenset[int] | set[int]]:
         """(offset, word boundaries) of the text up to 8 characters either side of
@@ -139,14 +139,22 @@ class Turn:
             self._find_breaks(None, clauses=False)
         return self._sentences
 
+    def question_ends(self) -> tuple[int, ...]:
+        """Where a question mark was written, in `norm` (a subset of `sentence_breaks`)."""
+        if self._sentences is None:
+            self._find_breaks(None, clauses=False)
+        return self._questions
+
     def _find_breaks(self, segmenter, clauses: bool) -> None:
         out: set[int] = {0, len(self.norm), *self.joins}
         sentences: list[int] = []
+        questions: list[int] = []
         norm = self.norm
         for start, text in zip(self.frag_starts, self.texts, strict=True):
-            clause, sentence, particle = all_breaks(text)
+            clause, sentence, particle, question = all_breaks(text)
             out.update(start + b for b in clause)
             sentences.extend(start + b for b in sentence)
+            questions.extend(start + b for b in question)
             for b in particle:
                 p = start + b
                 if segmenter is not None and norm[p - 1:p] in FINAL_PARTICLES and (
@@ -156,6 +164,7 @@ class Turn:
         if clauses:  # (particles are checked against words only when a segmenter is given)
             self._breaks = tuple(sorted(out))
         self._sentences = tuple(sentences)
+        self._questions = tuple(questions)
 
     def clause_of(self, start: int, end: int, segmenter=None) -> tuple[int, int]:
         """The clause around [start, end): from the last break at or before `start` to the
