@@ -219,7 +219,7 @@ def test_the_served_app_settles_the_garbage_collector(tmp_path):
     import subprocess
     import sys
 
-    from app.api.app import GC_YOUNG_THRESHOLD
+    from app.runtime import GC_YOUNG_THRESHOLD
 
     script = ("import gc\n"
               "from fastapi.testclient import TestClient\n"
