@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -161,22 +162,27 @@ def main(argv: list[str] | None = None) -> None:
     runner = ("import re, sys; from app.cli import main; rc = main(sys.argv[1:]); "
               "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()); "
               "print('peak_kb', hwm.group(1) if hwm else 0, file=sys.stderr); sys.exit(rc)")
-    def end_to_end(code: Path | None) -> tuple[float, float]:
-        """(seconds, peak MB) of one `callqa score` run over the file; `code`: another
-        checkout of callqa to run instead of this one (its own lexicons included)."""
+    def end_to_end(code: Path | None) -> tuple[float, float, float]:
+        """(wall seconds, CPU seconds, peak MB) of one `callqa score` run over the file;
+        `code`: another checkout of callqa to run instead of this one (its own lexicons
+        included). CPU time is what the run itself used: on a shared machine it varies far less
+        than the wall clock."""
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "out.jsonl"
             env = dict(os.environ, PYTHONPATH=str(code)) if code else None
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             proc = subprocess.run([sys.executable, "-c", runner, "score", str(data.resolve()), "-o", str(out),
                                    "--no-progress"], capture_output=True, text=True, cwd=code, env=env)
             seconds = time.perf_counter() - t0
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
             if proc.returncode != 0:
                 raise SystemExit(f"callqa score failed: {proc.stderr[-2000:]}")
             assert sum(1 for _ in out.open(encoding="utf-8")) == len(calls)
-        return seconds, int(proc.stderr.rsplit("peak_kb", 1)[1].split()[0]) / 1024
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return seconds, cpu, int(proc.stderr.rsplit("peak_kb", 1)[1].split()[0]) / 1024
 
-    walls, others = [], []
+    walls, cpus, others, other_cpus = [], [], [], []
     with tempfile.TemporaryDirectory() as checkout:
         if args.against:
             # the other version, from git, run in turn with this one so both meet the same
@@ -185,9 +191,12 @@ def main(argv: list[str] | None = None) -> None:
             subprocess.run(["tar", "-x", "-C", checkout], input=archive, check=True)
         for _ in range(args.repeat):
             if args.against:
-                others.append(end_to_end(Path(checkout))[0])
-            seconds, peak_mb = end_to_end(None)
+                seconds, cpu, _ = end_to_end(Path(checkout))
+                others.append(seconds)
+                other_cpus.append(cpu)
+            seconds, cpu, peak_mb = end_to_end(None)
             walls.append(seconds)
+            cpus.append(cpu)
     wall = min(walls)
     exe = Path(sys.executable).with_name("callqa")
     t0 = time.perf_counter()
@@ -228,10 +237,14 @@ def main(argv: list[str] | None = None) -> None:
     med = statistics.median(walls)
     row("callqa score (end to end), best", wall, len(calls), n_chars, f"{wall:.1f} s incl. {startup:.1f} s start-up; peak RSS {peak_mb:.0f} MB")
     row(f"callqa score (end to end), median/{args.repeat}", med, len(calls), n_chars)
+    row("callqa score (end to end), CPU time, best", min(cpus), len(calls), n_chars, f"{min(cpus):.1f} s of CPU")
     if others:
         row(f"  {args.against} in the same run, best", min(others), len(calls), n_chars, f"{min(others):.1f} s")
         row(f"  {args.against} in the same run, median", statistics.median(others), len(calls), n_chars,
             f"this version takes {wall / min(others):.2f}x the time (best), {med / statistics.median(others):.2f}x (median)")
+        row(f"  {args.against} in the same run, CPU, best", min(other_cpus), len(calls), n_chars,
+            f"this version takes {min(cpus) / min(other_cpus):.2f}x the CPU time (best), "
+            f"{statistics.median(cpus) / statistics.median(other_cpus):.2f}x (median)")
     row("callqa in process (parse+score+json)", inproc, len(calls), n_chars, f"best of {args.repeat}; median {len(calls) / statistics.median(inprocs):,.0f} calls/s")
     row(f"plain jieba+partial_ratio ({len(phrases)} phr.)", plain, len(sub), sub_chars, f"on {len(sub)} calls")
     row("bare pyahocorasick exact scan", bare, len(calls), n_chars, "finds strings only")

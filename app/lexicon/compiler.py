@@ -13,7 +13,7 @@ from app.errors import LexiconError, LexiconProblem
 from app.lexicon import schema
 from app.lexicon.loader import LexiconSource, load_source
 from app.text.normalize import normalize
-from app.text.pinyin import expand_pairs, sound_lut, sound_table, to_sound, valid_pair_names
+from app.text.pinyin import expand_pairs, sound_lut, sound_table, sound_variants, to_sound, valid_pair_names
 from app.text.tokenizer import Segmenter
 from app.text.turns import TurnPolicy, make_policy
 
@@ -163,6 +163,10 @@ class Brand:
         """Near-sound classes of `pairs`, wider than the lexicon's own (built when first needed:
         only a name not found as configured is looked for this way)."""
         return sound_table(self.pairs)
+
+    def variants(self, brand: str) -> list[str]:
+        """The brand's near-sound strings under each reading of its characters (长: zhang, chang)."""
+        return sound_variants(brand, self.pairs)
 
     def brands(self, forms: tuple[str, ...]) -> tuple[str, ...]:
         """The brand of each written form: the form without trailing category words and

@@ -400,7 +400,7 @@ def brand_candidates(phrase: Phrase, brand: Brand, brands: tuple[str, ...], lex:
     alone the brand could be an ordinary word, so it must stand next to what introduces or
     follows a name (这边是 / 欢迎致电 ..., 电器 / 厂家 / 客服中心 ...). The hit's `detail` says
     which form was accepted."""
-    wanted = [(b, b.translate(brand.sound), to_sound(b, lex.sound)) for b in brands]
+    wanted = [(b, near, to_sound(b, lex.sound)) for b in brands for near in brand.variants(b)]
     for t in sorted(turns):
         turn = ct.turns[t]
         for norm, sound, where in _without_fillers(turn):

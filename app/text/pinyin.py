@@ -101,12 +101,8 @@ def _pinyin_dict() -> dict[int, str]:
 
 
 @lru_cache(maxsize=8)
-def sound_table(pairs: tuple[str, ...]) -> dict[int, str]:
-    """Code point -> sound-class character for every character pypinyin knows.
-
-    A character with several readings takes its first (most common) one; the same table is
-    applied to lexicon phrases and to transcripts, so identical characters always agree.
-    """
+def _syllables(pairs: tuple[str, ...]) -> tuple[dict[int, str], dict[str, str]]:
+    """(code point -> folded syllable of its first reading, folded syllable -> class character)."""
     pinyin_dict = _pinyin_dict()
     folded: dict[str, str] = {}  # a few thousand distinct readings behind 40,000 characters
     syllables: dict[int, str] = {}
@@ -117,7 +113,38 @@ def sound_table(pairs: tuple[str, ...]) -> dict[int, str]:
             syllable = folded[first] = fold_syllable(_toneless(first), pairs)
         syllables[code] = syllable
     classes = {s: chr(_CLASS_BASE + i) for i, s in enumerate(sorted(set(syllables.values())))}
+    return syllables, classes
+
+
+@lru_cache(maxsize=8)
+def sound_table(pairs: tuple[str, ...]) -> dict[int, str]:
+    """Code point -> sound-class character for every character pypinyin knows.
+
+    A character with several readings takes its first (most common) one; the same table is
+    applied to lexicon phrases and to transcripts, so identical characters always agree.
+    """
+    syllables, classes = _syllables(pairs)
     return {code: classes[s] for code, s in syllables.items()}
+
+
+@lru_cache(maxsize=1024)
+def sound_variants(text: str, pairs: tuple[str, ...], limit: int = 32) -> list[str]:
+    """The sound strings of `text` under every reading of each of its characters, the first
+    readings' first: a configured name's polyphonic character (长 zhǎng / cháng) may be heard
+    by its other reading (藏青 for 长青). Readings with no character of their own to be heard
+    as are left out; at most `limit` strings."""
+    syllables, classes = _syllables(pairs)
+    pinyin_dict = _pinyin_dict()
+    out = [""]
+    for ch in text:
+        readings = pinyin_dict.get(ord(ch))
+        if readings is None:
+            options = [ch]
+        else:
+            options = list(dict.fromkeys(
+                classes[s] for s in (fold_syllable(_toneless(r), pairs) for r in readings.split(",")) if s in classes))
+        out = [a + b for a in out for b in options][:limit]
+    return out
 
 
 def to_sound(normalized: str, table: dict[int, str]) -> str:
