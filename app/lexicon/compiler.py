@@ -11,6 +11,7 @@ import ahocorasick
 
 from app.errors import LexiconError, LexiconProblem
 from app.lexicon import schema
+from app.lexicon.loader import SETTINGS_FILE as SETTINGS
 from app.lexicon.loader import LexiconSource, load_source
 from app.text.normalize import normalize
 from app.text.pinyin import expand_pairs, sound_lut, sound_table, sound_variants, to_sound, valid_pair_names
@@ -358,6 +359,10 @@ class _Builder:
                                           lambda p: p.id)
         self._cut.add_terms(self.segmenter_terms)
         brands = self._brands(declared)
+        for i, prompt in enumerate(self.source.settings.prompts):
+            if not normalize(prompt):
+                self.problem(SETTINGS, None, f"prompts.{i}", f"{prompt!r} is empty once spaces, punctuation and fillers "
+                             "are removed; a prompt marker is a few words a recording says (满意请按)")
         turns = self.source.settings.turns
         policy = make_policy(turns.backchannels, turns.short_chars, turns.overlap_chars, turns.pause_ms,
                              self.source.settings.prompts, self.sound)
@@ -373,28 +378,28 @@ class _Builder:
     def _brands(self, declared: dict[str, schema.VariableSpec]) -> dict[str, Brand]:
         out = {}
         for name, spec in declared.items():
-            if spec.brand is None:
-                continue
-            try:
-                pairs = expand_pairs(spec.brand.near_sound)
-            except KeyError as exc:
-                self.problem("lexicon.yaml", None, f"variables.{name}.brand.near_sound",
-                             f"unknown pair {exc.args[0]!r}; valid pairs: {', '.join(valid_pair_names())}")
-                continue
-            words = {normalize(w) for w in spec.brand.categories + spec.brand.suffixes}
             b = spec.brand
+            if b is None:
+                continue
+            pairs = None
+            try:
+                pairs = expand_pairs(b.near_sound)
+            except KeyError as exc:
+                self.problem(SETTINGS, None, f"variables.{name}.brand.near_sound",
+                             f"unknown pair {exc.args[0]!r}; valid pairs: {', '.join(valid_pair_names())}")
             empty = [w for w in b.categories + b.suffixes + b.before + b.after if not normalize(w)]
             if empty:
-                self.problem("lexicon.yaml", None, f"variables.{name}.brand",
+                self.problem(SETTINGS, None, f"variables.{name}.brand",
                              f"{empty[0]!r} is empty once spaces, punctuation and fillers are removed")
-            words.discard("")
+            if pairs is None or empty:
+                continue
+            words = {normalize(w) for w in b.categories + b.suffixes}
             out[name] = Brand(
                 pairs=pairs, strip=tuple(sorted(words, key=len, reverse=True)),
-                after=tuple(sorted({to_sound(w, self.sound) for w in words | {normalize(w) for w in b.after}} - {""},
+                after=tuple(sorted({to_sound(w, self.sound) for w in words | {normalize(w) for w in b.after}},
                                    key=len, reverse=True)),
-                before=tuple(sorted({to_sound(w, self.sound) for w in (normalize(x) for x in b.before)} - {""},
-                                    key=len, reverse=True)),
-                min_chars=spec.brand.min_chars)
+                before=tuple(sorted({to_sound(normalize(w), self.sound) for w in b.before}, key=len, reverse=True)),
+                min_chars=b.min_chars)
         return out
 
     def _kind_checks(self, file: str, spec: schema.RuleSpec) -> None:

@@ -138,3 +138,58 @@ def test_yaml_anchor_lists_are_flattened(tmp_path):
         """})
     lex = load_lexicon(tmp_path)
     assert len(lex.rules[0].groups[0][0].exceptions) == 2
+
+
+def test_new_settings_are_checked_and_every_problem_listed(tmp_path):
+    write(tmp_path, {
+        "lexicon.yaml": """
+            prompts: [满意请按, "，。"]
+            turns: {pause_ms: 5, short_chars: 2}
+            variables:
+              company:
+                description: the company
+                example: 瑞丰电器
+                brand: {near_sound: [z/zh, j/q], categories: [电器, "…"]}
+        """,
+        "rules.yaml": "rules:" + GOOD_RULE,
+    })
+    found = problems(tmp_path)
+    assert any("turns.pause_ms" in p and "greater than or equal to 100" in p for p in found), found
+    write(tmp_path, {"lexicon.yaml": """
+            prompts: [满意请按, "，。"]
+            variables:
+              company:
+                description: the company
+                example: 瑞丰电器
+                brand: {near_sound: [z/zh, j/q], categories: [电器, "…"]}
+        """})
+    found = problems(tmp_path)
+    assert any("field 'prompts.1'" in p and "is empty" in p for p in found), found
+    assert any("field 'variables.company.brand.near_sound'" in p and "unknown pair 'j/q'" in p for p in found), found
+    assert any("field 'variables.company.brand'" in p and "'…' is empty" in p for p in found), found
+
+
+@pytest.mark.parametrize(("window", "ok"), [
+    ("{first_turns: 2, first_seconds: 15, seconds_of: speaker}", True),
+    ("{last_turns: 2, last_seconds: 15}", True),
+    ("{first_seconds: 10}", True),
+    ("{first_turns: 2, last_seconds: 15}", False),
+    ("{last_turns: 1, before_hold: true}", False),
+    ("{first_turns: 2, seconds_of: agent}", False),
+])
+def test_windows_combine_turns_and_seconds_of_one_end(tmp_path, window, ok):
+    rule = f"""
+  - id: demo
+    name: demo
+    kind: required
+    window: {window}
+    phrases: [您好]
+    deduction: {{once: 5}}
+    message: a demo rule
+    examples: {{hit: [您好。], miss: [喂。]}}
+"""
+    write(tmp_path, {"rules.yaml": "rules:" + rule})
+    if ok:
+        assert load_lexicon(tmp_path).rule("demo").window is not None
+    else:
+        assert any("window" in p for p in problems(tmp_path))

@@ -112,3 +112,25 @@ def test_unknown_pair_is_refused():
     with pytest.raises(KeyError):
         expand_pairs(["q/x"])
     assert expand_pairs(["ng/n"]) == expand_pairs(["n/ng"])
+
+
+def test_source_map_agrees_with_a_character_by_character_reference():
+    from app.text.normalize import tables
+
+    table = tables()[0]
+    rng = random.Random(11)
+    alphabet = "我不知道這事，。 呃ＡB😀\u200b\ue123啊那个？!  \u3000再見"
+    for _ in range(2000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert list(source_map(s)) == [i for i, ch in enumerate(s) if table.get(ord(ch), ch) is not None]
+
+
+def test_a_name_is_heard_by_every_reading_of_its_characters():
+    from app.text.pinyin import expand_pairs, sound_table, sound_variants
+
+    pairs = expand_pairs(["c/ch", "n/ng"])
+    table = sound_table(pairs)
+    variants = sound_variants("长青", pairs)
+    assert to_sound("长青", table) == variants[0]  # the first reading (zhǎng) first
+    assert to_sound("藏青", table) in variants  # cáng ~ cháng: the other reading, near sound
+    assert to_sound("涨青", table) in variants
