@@ -117,8 +117,11 @@ class Phrase:
     def __post_init__(self) -> None:
         near = tuple(e for e in self.exceptions if e.scope != "turn")
         whole = tuple(e for e in self.exceptions if e.scope == "turn")
-        object.__setattr__(self, "near_exceptions", exception_automata(near) if near else None)
-        object.__setattr__(self, "turn_exceptions", exception_automata(whole) if whole else None)
+        # (phrases with the same exceptions may be given the same automata: see _Builder)
+        if self.near_exceptions is None and near:
+            object.__setattr__(self, "near_exceptions", exception_automata(near))
+        if self.turn_exceptions is None and whole:
+            object.__setattr__(self, "turn_exceptions", exception_automata(whole))
         object.__setattr__(self, "reach_before", max(
             (e.pattern.extent + (SCOPE_REACH["before"] if e.scope == "before" else 0) for e in near), default=0))
         object.__setattr__(self, "reach_after", max(
@@ -260,6 +263,8 @@ class _Builder:
         self.sound = sound_table(self.pairs)
         self.segmenter_terms: list[str] = []
         self._cut = Segmenter()
+        # phrases with the same exceptions share their automata: fewer, more often used tables
+        self._automata: dict[tuple, tuple] = {}
 
     def problem(self, file: str, rule_id: str | None, fld: str, msg: str) -> None:
         self.problems.append(LexiconProblem(file, rule_id, fld, msg))
@@ -331,7 +336,12 @@ class _Builder:
                         elif WILDCARD in text:
                             self.problem(file, rid, fld, "a phrase with a {placeholder} cannot also use * gaps")
                             continue
+                        every = tuple(phrase_exc + rule_exc)
+                        near = tuple(e for e in every if e.scope != "turn")
+                        if near and near not in self._automata:
+                            self._automata[near] = exception_automata(near)
                         compiled.append(Phrase(
+                            near_exceptions=self._automata.get(near),
                             id=len(phrases), rule_index=rule_index, group=gi, text=text, pattern=pattern,
                             pinyin=opts["pinyin"], fuzzy=opts["fuzzy"], word_boundary=opts["boundary"] == "word",
                             sound_must_not_be_word=spec.kind == "forbidden",
