@@ -165,7 +165,8 @@ class TurnSettings(_Strict):
     """What does not end a speaker's turn, and where a clause ends without punctuation."""
 
     backchannels: list[str] = Field(default_factory=lambda: ["对", "是", "喂", "你好", "您好", "好", "好的", "行",
-                                                             "是的", "对的", "嗯好", "没错"])
+                                                             "是的", "对的", "嗯好", "没错", "明白", "明白了", "知道了",
+                                                             "可以", "没问题", "好嘞", "好吧", "行吧"])
     short_chars: int = Field(default=2, ge=0, le=10)
     overlap_chars: int = Field(default=12, ge=0, le=100)
     pause_ms: int = Field(default=500, ge=100, le=10_000)

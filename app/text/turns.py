@@ -72,7 +72,8 @@ def make_policy(backchannels=(), short_chars: int = 2, overlap_chars: int = 12, 
                       pause_ms, sounds, prompts)
 
 
-DEFAULT_POLICY = make_policy(["对", "是", "喂", "你好", "您好", "好", "好的", "行", "是的", "对的", "嗯好", "没错", "a"])
+DEFAULT_POLICY = make_policy(["对", "是", "喂", "你好", "您好", "好", "好的", "行", "是的", "对的", "嗯好", "没错", "明白",
+                              "明白了", "知道了", "可以", "没问题", "好嘞", "好吧", "行吧"])
 
 
 class Turn:
