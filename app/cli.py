@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -24,6 +25,16 @@ def _parse_var(text: str) -> tuple[str, list[str]]:
     if not sep or not name or not value:
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE[,ALIAS...], got {text!r}")
     return name.strip(), [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _pass_mark(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a score from 0 to 100, got {text!r}") from None
+    if not 0 <= value <= 100:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"expected a score from 0 to 100, got {text!r}")
+    return value
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -49,7 +60,7 @@ def _build_parser() -> argparse.ArgumentParser:
     score.add_argument("--var", action="append", type=_parse_var, default=[], metavar="NAME=VALUE[,ALIAS]",
                        help="default value of a lexicon variable for calls that do not give one, e.g. --var company=瑞丰电器,瑞丰")
     score.add_argument("--direction", choices=["inbound", "outbound"], help="direction of calls that do not say (default: inbound)")
-    score.add_argument("--pass-mark", type=float, metavar="SCORE", help="calls under this score fail (default: 80)")
+    score.add_argument("--pass-mark", type=_pass_mark, metavar="SCORE", help="calls under this score fail (default: 80)")
     score.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
 
     lexicon = sub.add_parser("lexicon", help="work with lexicon files")
@@ -81,7 +92,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace):
-    from app.settings import Settings
+    from app.settings import load_settings
 
     overrides: dict = {}
     if getattr(args, "lexicons", None):
@@ -92,7 +103,7 @@ def _settings(args: argparse.Namespace):
         overrides["default_direction"] = args.direction
     if getattr(args, "pass_mark", None) is not None:
         overrides["pass_mark"] = args.pass_mark
-    settings = Settings(**overrides)
+    settings = load_settings(**overrides)
     if getattr(args, "var", None):
         merged = dict(settings.variables)
         merged.update({name: values for name, values in args.var})
@@ -109,7 +120,7 @@ class _AtomicOutput:
         self.tmp = None
         if path:
             target = Path(path)
-            fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             self.fh = os.fdopen(fd, "wb", buffering=1 << 16)
         else:
             sys.stdout.flush()
@@ -117,15 +128,35 @@ class _AtomicOutput:
 
     def commit(self) -> None:
         if self.tmp:
-            self.fh.close()
-            os.replace(self.tmp, self.path)
+            try:
+                self.fh.close()
+                os.replace(self.tmp, self.path)
+            except OSError as exc:
+                self.abort()
+                raise CallqaError(f"cannot write {self.path}: {exc.strerror}") from None
         else:
             self.fh.flush()
 
     def abort(self) -> None:
         if self.tmp:
             self.fh.close()
-            os.unlink(self.tmp)
+            if os.path.exists(self.tmp):
+                os.unlink(self.tmp)
+
+
+def _writable(path: str | None, option: str) -> str | None:
+    """Why `path` cannot be written as an output file, or None."""
+    if not path:
+        return None
+    target = Path(path)
+    if target.is_dir():
+        return f"{option} {path}: is a folder; give a file name"
+    folder = target.parent
+    if not folder.is_dir():
+        return f"{option} {path}: no such folder {str(folder)!r}; create it first"
+    if not os.access(folder, os.W_OK):
+        return f"{option} {path}: cannot write in {str(folder)!r}"
+    return None
 
 
 def _progress(args: argparse.Namespace, files: list[str]):
@@ -157,6 +188,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     if missing:
         print(f"callqa: no such file: {', '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
+    unwritable = [why for why in (_writable(args.output, "-o"), _writable(args.errors, "--errors")) if why]
+    if unwritable:
+        print(f"callqa: {'; '.join(unwritable)}", file=sys.stderr)
+        return EXIT_USAGE
 
     out = _AtomicOutput(args.output)
     errors_fh = open(args.errors, "w", encoding="utf-8") if args.errors else None
@@ -182,7 +217,8 @@ def cmd_score(args: argparse.Namespace) -> int:
                         passed += result.passed
                         continue
                 refused += 1
-                print(f"{rec.source}:{rec.line}: refused: {error}", file=sys.stderr)
+                where = f"{rec.source}:{rec.line}" if rec.line else rec.source
+                print(f"{where}: refused: {error}", file=sys.stderr)
                 if errors_fh:
                     errors_fh.write(json.dumps({"source": rec.source, "line": rec.line, "error": error}, ensure_ascii=False) + "\n")
     except BaseException:
@@ -202,7 +238,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def cmd_lexicon_check(args: argparse.Namespace) -> int:
     from app.lexicon.compiler import load_lexicon
-    from app.lexicon.examples import example_cases, failing_examples
+    from app.score.examples import example_cases, failing_examples
 
     settings = _settings(args)
     lex = load_lexicon(settings.lexicon_dir)
@@ -230,8 +266,9 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from app.api.serve import serve
+    from app.api.serve import check_free, serve
     from app.errors import ConfigError
+    from app.score.active import ActiveLexicon
     from app.store.db import make_engine, migrate
 
     settings = _settings(args)
@@ -239,21 +276,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"refusing to listen on {args.host} with no API keys: anyone who can reach it could read every call. "
             "Make keys with 'callqa key new --role ...' and put them in CALLQA_API_KEYS, or listen on 127.0.0.1")
+    check_free(args.host, args.port)
     engine = make_engine(settings.database_url)
     migrate(engine, settings.zone())  # once, before the workers start
     engine.dispose()
+    made = []
     if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # every worker writes its counts here, so /metrics on any worker shows them all
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="callqa-metrics-")
-    log.info("serving on http://%s:%d with %d worker(s); docs at /docs", args.host, args.port, args.workers)
-    serve(args.host, args.port, args.workers)
+        made.append(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    if settings.run_dir is None:
+        # the folder the workers share the lexicon in use through (app.score.active)
+        os.environ["CALLQA_RUN_DIR"] = tempfile.mkdtemp(prefix="callqa-run-")
+        made.append(os.environ["CALLQA_RUN_DIR"])
+    run_dir = os.environ["CALLQA_RUN_DIR"]
+    try:
+        # Checked and recorded before any worker starts: a lexicon that cannot be used stops
+        # the start here, with every problem listed.
+        lex = ActiveLexicon.take_into_use(settings.lexicon_dir, settings.scoring(), run_dir).current
+        log.info("serving on http://%s:%d with %d worker(s), lexicon %s; docs at /docs",
+                 args.host, args.port, args.workers, lex.version)
+        serve(args.host, args.port, args.workers)
+    finally:
+        for folder in made:
+            shutil.rmtree(folder, ignore_errors=True)
     return EXIT_OK
 
 
 def cmd_key_new(args: argparse.Namespace) -> int:
     import json
 
-    from app.api.auth import digest, new_key
+    from app.keys import digest, new_key
 
     key = new_key()
     print(f"key (give it to {args.name}; it is not stored anywhere): {key}")

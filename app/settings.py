@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
+from app.errors import ConfigError
 from app.lexicon.compiler import default_lexicon_dir
 from app.models import VariableValue, variable_forms
 from app.score.scorer import ScoringConfig
@@ -25,7 +26,7 @@ class ApiKey(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CALLQA_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CALLQA_", extra="ignore", allow_inf_nan=False)
 
     lexicon_dir: Path = Field(default_factory=default_lexicon_dir, description="folder of lexicon YAML files")
     pass_mark: float = Field(default=80.0, ge=0, le=100, description="a call under this score fails")
@@ -40,6 +41,9 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Shanghai", description="IANA time zone name of the call center")
     api_keys: list[ApiKey] = Field(default_factory=list)
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, description="largest request body accepted")
+    # A folder the worker processes of one service share (the lexicon in use). `callqa serve`
+    # makes one for its workers; set it to run several `callqa serve` on one host as one.
+    run_dir: Path | None = Field(default=None, description="folder shared by the service's workers")
     # How long a transaction of stored calls may wait for calls still being scored (0: never)
     write_linger_ms: float = Field(default=10.0, ge=0, le=1000,
                                    description="longest wait of a write for calls still being scored, in ms")
@@ -62,6 +66,35 @@ class Settings(BaseSettings):
         )
 
 
+def load_settings(**overrides) -> Settings:
+    """Settings from the CALLQA_* environment, with `overrides` (command-line options) on top.
+    A value that cannot be used raises ConfigError naming its variable and what is wrong."""
+    try:
+        return Settings(**overrides)
+    except SettingsError as exc:
+        field = str(exc).split('"')[1] if str(exc).count('"') >= 2 else ""
+        name = f"CALLQA_{field.upper()}" if field else "a CALLQA_* variable"
+        raise ConfigError(f"{name} is not valid JSON; {_HINTS.get(field, 'see README.md, Settings')}") from None
+    except ValidationError as exc:
+        parts = []
+        for err in exc.errors()[:5]:
+            field = str(err["loc"][0]) if err["loc"] else ""
+            where = ".".join(str(x) for x in err["loc"][1:])
+            name = f"CALLQA_{field.upper()}" + (f" ({where})" if where else "")
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "missing":
+                msg = "required field is missing"
+            parts.append(f"{name}: {msg}" + (f" (got {err['input']!r})" if not isinstance(err["input"], (dict, list))
+                                              and err["type"] != "missing" else ""))
+        raise ConfigError("settings refused: " + "; ".join(parts)) from None
+
+
+_HINTS = {
+    "variables": 'write it as {"company": {"name": "瑞丰电器", "aliases": ["瑞丰"]}}',
+    "api_keys": 'write it as [{"name": "...", "role": "ingest", "sha256": "..."}] (callqa key new prints entries)',
+}
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return load_settings()

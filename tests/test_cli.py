@@ -120,7 +120,7 @@ def test_serve_refuses_a_public_address_without_keys(capsys, monkeypatch):
 
 
 def test_key_new_prints_a_key_and_its_hash(capsys):
-    from app.api.auth import digest
+    from app.keys import digest
 
     assert main(["key", "new", "--role", "read", "--name", "qa-team"]) == 0
     out = capsys.readouterr().out.splitlines()
@@ -190,7 +190,7 @@ def test_serve_with_two_workers_answers_and_stops(tmp_path):
         # a second server on the same port is refused, not let in beside the first
         second = subprocess.run([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
                                 env=env, capture_output=True, text=True, timeout=60)
-        assert second.returncode == 2 and "cannot listen" in second.stderr
+        assert second.returncode == 2 and "cannot listen" in second.stderr and "serving on" not in second.stderr
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
@@ -236,11 +236,12 @@ def _state(pid: int) -> str:
         return "Z"
 
 
-def test_serve_stops_when_workers_cannot_start(tmp_path):
-    """A worker that cannot start (here: no lexicon) is not restarted forever: serve exits 2."""
+def test_serve_refuses_to_start_on_a_lexicon_it_cannot_use(tmp_path):
+    """A lexicon that cannot be used stops the start before any worker runs: exit 2, the reason given."""
     env = {**os.environ, "CALLQA_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
            "CALLQA_LEXICON_DIR": str(tmp_path / "missing")}
     env.pop("CALLQA_API_KEYS", None)
     done = subprocess.run([sys.executable, "-m", "app.cli", "serve", "--port", str(_free_port()), "--workers", "2"],
                           env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2 and "exited during start-up" in done.stderr
+    assert done.returncode == 2, done.stderr
+    assert "lexicon refused" in done.stderr and "no such folder" in done.stderr and "serving on" not in done.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.lexicon.compiler import default_lexicon_dir, load_lexicon
-from app.lexicon.examples import example_cases, run_case
+from app.score.examples import example_cases, run_case
 
 _LEX = load_lexicon(default_lexicon_dir())
 _CASES = example_cases(_LEX)

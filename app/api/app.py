@@ -14,7 +14,7 @@ from app.api import errors
 from app.api.limits import BodyLimit
 from app.api.metrics import Timing, record_write
 from app.api.routes import router
-from app.lexicon.active import ActiveLexicon
+from app.score.active import ActiveLexicon
 from app.settings import Settings, get_settings
 from app.store.db import make_engine, make_sessionmaker, migrate
 from app.store.writer import BatchWriter
@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None, *, settle_gc: bool = False) -> 
         app.state.writer = BatchWriter(app.state.sessions, zone, linger=settings.write_linger_ms / 1000,
                                        on_commit=record_write)  # group commit for POST /v1/calls
         app.state.cpu = anyio.CapacityLimiter(1)  # one scoring thread per worker process
-        app.state.lexicon = ActiveLexicon(settings.lexicon_dir, app.state.scoring)
+        app.state.lexicon = ActiveLexicon(settings.lexicon_dir, app.state.scoring, shared=settings.run_dir)
         if settle_gc:
             runtime.settle_gc()
         log.info("lexicon %s, database %s", app.state.lexicon.current.version, engine.url.render_as_string(hide_password=True))

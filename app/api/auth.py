@@ -3,23 +3,23 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
+import ipaddress
 
 from fastapi import Depends, HTTPException, Request
 
-from app.settings import ApiKey
+from app.keys import find_key
 
 ALLOWS = {"ingest": {"ingest"}, "read": {"read"}, "admin": {"ingest", "read", "admin"}}
 
 
-def digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def new_key() -> str:
-    return "cq_" + secrets.token_urlsafe(32)
+def _loopback(request: Request) -> bool:
+    host = request.client.host if request.client else ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _presented(request: Request) -> str | None:
@@ -29,23 +29,18 @@ def _presented(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-def find_key(keys: list[ApiKey], presented: str) -> ApiKey | None:
-    d = digest(presented)
-    found = None
-    for k in keys:  # compare with every key, in constant time each
-        if hmac.compare_digest(k.sha256, d):
-            found = k
-    return found
-
-
 def require(role: str):
     """A dependency that lets the request through when its key's role allows `role`.
-    With no keys configured the service is open (it then listens on loopback only)."""
+    With no keys configured the service is open to clients on this machine only, however it
+    was started: anyone else could read every call."""
 
     async def check(request: Request) -> None:  # async: no blocking work, so no thread-pool hop
         keys = request.app.state.settings.api_keys
         if not keys:
-            return
+            if _loopback(request):
+                return
+            raise HTTPException(403, "this service has no API keys configured, so it answers clients on its own "
+                                     "machine only; make keys with 'callqa key new' and set CALLQA_API_KEYS")
         presented = _presented(request)
         if not presented:
             raise HTTPException(401, "an API key is required: send 'Authorization: Bearer <key>'",

@@ -33,7 +33,7 @@ def serve(host: str, port: int, workers: int) -> None:
     if workers <= 1:
         uvicorn.run(APP, factory=True, host=host, port=port, log_level="info", access_log=False)
         return
-    _check_free(host, port)
+    check_free(host, port)
     ctx = multiprocessing.get_context("spawn")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -47,15 +47,37 @@ def serve(host: str, port: int, workers: int) -> None:
 
     for slot in range(workers):
         start(slot)
+    up = False  # has every worker once run past its start-up?
+    retry_at: dict[int, float] = {}  # slot -> when to start it again
+    failures: dict[int, int] = {}
     try:
         while not stop.wait(0.5):
+            now = time.monotonic()
+            up = up or all(p.is_alive() and now - started >= START_GRACE for p, started in procs.values())
             for slot, (p, started) in list(procs.items()):
                 if p.is_alive():
+                    if now - started >= START_GRACE:
+                        failures.pop(slot, None)
                     continue
-                if p.exitcode and p.exitcode > 0 and time.monotonic() - started < START_GRACE:
-                    # it stopped itself (not killed by a signal): starting it again would fail again
+                if slot in retry_at:
+                    if now >= retry_at[slot]:
+                        del retry_at[slot]
+                        start(slot)
+                    continue
+                failed_start = bool(p.exitcode and p.exitcode > 0 and now - started < START_GRACE)
+                if failed_start and not up:
+                    # it stopped itself (not killed by a signal) before the service was ever up:
+                    # the settings are wrong, and starting it again would fail again
                     raise ConfigError(f"worker {slot} exited during start-up (exit code {p.exitcode}); "
                                       "its log above says why")
+                if failed_start:
+                    # The others keep serving; this one is tried again, less and less often.
+                    failures[slot] = failures.get(slot, 0) + 1
+                    delay = min(60.0, 2.0 ** failures[slot])
+                    log.error("worker %d could not start (exit code %s); the other workers go on serving; "
+                              "trying again in %.0f s", slot, p.exitcode, delay)
+                    retry_at[slot] = now + delay
+                    continue
                 log.warning("worker %d (pid %d) exited with code %s; starting another", slot, p.pid, p.exitcode)
                 start(slot)
     finally:
@@ -73,7 +95,7 @@ def _address(host: str, port: int):
     return family, addr
 
 
-def _check_free(host: str, port: int) -> None:
+def check_free(host: str, port: int) -> None:
     """Refuse a port something else listens on. (With SO_REUSEPORT a second callqa would
     otherwise bind beside the first and quietly take half its connections.)"""
     family, addr = _address(host, port)

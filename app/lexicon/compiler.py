@@ -12,7 +12,7 @@ import ahocorasick
 from app.errors import LexiconError, LexiconProblem
 from app.lexicon import schema
 from app.lexicon.loader import SETTINGS_FILE as SETTINGS
-from app.lexicon.loader import LexiconSource, load_source
+from app.lexicon.loader import LexiconSource, load_source, source_from_files
 from app.text.normalize import normalize
 from app.text.pinyin import expand_pairs, sound_lut, sound_table, sound_variants, to_sound, valid_pair_names
 from app.text.tokenizer import Segmenter
@@ -207,6 +207,7 @@ class CompiledLexicon:
     pinyin_pairs: tuple[str, ...]
     policy: TurnPolicy = field(default_factory=lambda: make_policy())
     brands: dict[str, Brand] = field(default_factory=dict)  # variable name -> how its brand is heard
+    retired: tuple[str, ...] = ()  # ids of rules removed for good (lexicon.yaml `retired:`)
     _templates: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -380,6 +381,7 @@ class _Builder:
             raise LexiconError(self.problems)
         return CompiledLexicon(
             directory=self.source.directory, version=self.source.version, rules=tuple(rules),
+            retired=tuple(self.source.settings.retired),
             phrases=tuple(phrases), sound=self.sound, sound_lut=sound_lut(self.pairs), segmenter=self._cut,
             automaton=automaton, exact_automaton=exact_automaton, hold_min_ms=int(self.source.settings.holds.min_seconds * 1000),
             variables=dict(declared), pinyin_pairs=self.pairs, policy=policy, brands=brands,
@@ -439,6 +441,11 @@ def compile_lexicon(source: LexiconSource) -> CompiledLexicon:
 def load_lexicon(directory: str | Path) -> CompiledLexicon:
     """Read, validate and compile a lexicon folder; LexiconError lists every problem."""
     return compile_lexicon(load_source(directory))
+
+
+def lexicon_from_files(files: dict[str, bytes], directory: str) -> CompiledLexicon:
+    """Validate and compile lexicon files given by name and content (read from `directory`)."""
+    return compile_lexicon(source_from_files(files, directory))
 
 
 def default_lexicon_dir() -> Path:

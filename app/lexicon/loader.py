@@ -61,7 +61,7 @@ def _valid_fields(loc: tuple[Any, ...], top: type[BaseModel]) -> list[str]:
 def _problems_from(err: ValidationError, file: str, rule_id: str | None, top: type[BaseModel]) -> list[LexiconProblem]:
     out = []
     for e in err.errors():
-        loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x in ("str", "function-after[_one(), Window]")))
+        loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x in ("str", "constrained-str", "function-after[_one(), Window]")))
         # pydantic reports a union member's tag in the path (e.g. 'PhraseSpec'); drop those
         loc = tuple(x for x in loc if not (isinstance(x, str) and x[:1].isupper()))
         field = ".".join(str(x) for x in loc)
@@ -70,6 +70,8 @@ def _problems_from(err: ValidationError, file: str, rule_id: str | None, top: ty
             msg = f"unknown field; valid fields here: {', '.join(_valid_fields(loc, top))}"
         elif e["type"] == "missing":
             msg = "this field is required"
+        elif e["type"] == "string_too_short" and e.get("input") == "":
+            msg = "is empty; write the phrase or remove the entry"
         out.append(LexiconProblem(file, rule_id, field, msg))
     # A field that may be a string or a mapping yields one error per member. When the mapping
     # member got further (errors deeper in the path), those are the useful ones; when neither
@@ -78,7 +80,8 @@ def _problems_from(err: ValidationError, file: str, rule_id: str | None, top: ty
     kept: dict[tuple[str, str], LexiconProblem] = {}
     for p in out:
         deeper = any(f.startswith(p.field + ".") for f in fields if f != p.field)
-        if deeper and p.message.startswith("Input should be a valid"):
+        if p.message.startswith("Input should be a valid") and (deeper or any(
+                q.field == p.field and not q.message.startswith("Input should be a valid") for q in out)):
             continue
         if p.message.startswith("Input should be a valid") and fields.count(p.field) > 1:
             p = LexiconProblem(p.file, p.rule_id, p.field, "should be a phrase (a string) or a mapping with `text:` and options")
@@ -86,15 +89,17 @@ def _problems_from(err: ValidationError, file: str, rule_id: str | None, top: ty
     return list(kept.values())
 
 
-def _read_yaml(path: Path, problems: list[LexiconProblem]) -> Any:
+def _read_yaml(name: str, data: bytes, problems: list[LexiconProblem]) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+        return yaml.load(data.decode("utf-8"), Loader=_SAFE_LOADER)
     except UnicodeDecodeError as exc:
-        problems.append(LexiconProblem(path.name, None, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+        problems.append(LexiconProblem(name, None, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problems.append(LexiconProblem(path.name, None, "", f"not valid YAML{where}: {getattr(exc, 'problem', exc)}"))
+        problems.append(LexiconProblem(name, None, "", f"not valid YAML{where}: {getattr(exc, 'problem', exc)}"))
+    except RecursionError:
+        problems.append(LexiconProblem(name, None, "", "not valid YAML: nested too deeply"))
     return None
 
 
@@ -106,19 +111,28 @@ def lexicon_version(files: list[tuple[str, bytes]], label: str | None = None) ->
     return f"{label}+{digest}" if label else digest
 
 
-def load_source(directory: str | Path) -> LexiconSource:
-    """Read and validate every file; raise LexiconError listing all problems found."""
+RULE_SUFFIXES = (".yaml", ".yml")
+
+
+def read_files(directory: str | Path) -> dict[str, bytes]:
+    """The lexicon files of a folder, by name: lexicon.yaml and every *.yaml / *.yml file."""
     root = Path(directory)
-    problems: list[LexiconProblem] = []
     if not root.is_dir():
         raise LexiconError([LexiconProblem(str(root), None, "", "no such folder; point CALLQA_LEXICON_DIR or --lexicons at a folder of *.yaml files")])
+    return {p.name: p.read_bytes() for p in sorted(root.iterdir()) if p.suffix in RULE_SUFFIXES and p.is_file()}
 
-    raw_files: list[tuple[str, bytes]] = []
+
+def load_source(directory: str | Path) -> LexiconSource:
+    """Read and validate every file of a folder; raise LexiconError listing all problems found."""
+    return source_from_files(read_files(directory), str(directory))
+
+
+def source_from_files(files: dict[str, bytes], directory: str) -> LexiconSource:
+    """Validate lexicon files given by name and content (as read from `directory`)."""
+    problems: list[LexiconProblem] = []
     settings = schema.LexiconSettings()
-    settings_path = root / SETTINGS_FILE
-    if settings_path.exists():
-        raw_files.append((SETTINGS_FILE, settings_path.read_bytes()))
-        data = _read_yaml(settings_path, problems)
+    if SETTINGS_FILE in files:
+        data = _read_yaml(SETTINGS_FILE, files[SETTINGS_FILE], problems)
         if data is not None:
             try:
                 settings = schema.LexiconSettings.model_validate(data)
@@ -127,35 +141,40 @@ def load_source(directory: str | Path) -> LexiconSource:
 
     rules: list[tuple[str, schema.RuleSpec]] = []
     seen_ids: dict[str, str] = {}
-    rule_files = sorted(p for p in root.glob("*.yaml") if p.name != SETTINGS_FILE)
+    rule_files = sorted(name for name in files if name != SETTINGS_FILE)
     if not rule_files:
-        problems.append(LexiconProblem(str(root), None, "", "no rule files (*.yaml with a `rules:` list) in this folder"))
-    for path in rule_files:
-        raw_files.append((path.name, path.read_bytes()))
-        data = _read_yaml(path, problems)
+        problems.append(LexiconProblem(directory, None, "", "no rule files (*.yaml with a `rules:` list) in this folder"))
+    for name in rule_files:
+        data = _read_yaml(name, files[name], problems)
         if data is None:
+            if not any(p.file == name for p in problems):
+                problems.append(LexiconProblem(name, None, "", "the file is empty; a rule file holds a `rules:` list. "
+                                               f"To remove its rules, delete the file and list their ids under `retired:` in {SETTINGS_FILE}"))
             continue
         try:
             rule_file = schema.RuleFile.model_validate(data)
         except ValidationError as exc:
-            problems += _problems_from(exc, path.name, None, schema.RuleFile)
+            problems += _problems_from(exc, name, None, schema.RuleFile)
             continue
+        if not rule_file.rules:
+            problems.append(LexiconProblem(name, None, "rules", "lists no rules; to remove rules, delete the file and list "
+                                           f"their ids under `retired:` in {SETTINGS_FILE}"))
         for i, raw in enumerate(rule_file.rules):
             rule_id = raw.get("id") if isinstance(raw.get("id"), str) else f"#{i + 1}"
             try:
                 rule = schema.RuleSpec.model_validate(raw)
             except ValidationError as exc:
-                problems += _problems_from(exc, path.name, rule_id, schema.RuleSpec)
+                problems += _problems_from(exc, name, rule_id, schema.RuleSpec)
                 continue
             if rule.id in seen_ids:
-                problems.append(LexiconProblem(path.name, rule.id, "id", f"duplicate id; already used in {seen_ids[rule.id]}. Ids are permanent: give the new rule a new id"))
+                problems.append(LexiconProblem(name, rule.id, "id", f"duplicate id; already used in {seen_ids[rule.id]}. Ids are permanent: give the new rule a new id"))
                 continue
             if rule.id in settings.retired:
-                problems.append(LexiconProblem(path.name, rule.id, "id", f"{rule.id!r} is listed under `retired` in {SETTINGS_FILE}; retired ids are never reused, choose a new id"))
+                problems.append(LexiconProblem(name, rule.id, "id", f"{rule.id!r} is listed under `retired` in {SETTINGS_FILE}; retired ids are never reused, choose a new id"))
                 continue
-            seen_ids[rule.id] = path.name
-            rules.append((path.name, rule))
+            seen_ids[rule.id] = name
+            rules.append((name, rule))
 
     if problems:
         raise LexiconError(problems)
-    return LexiconSource(str(root), settings, tuple(rules), lexicon_version(raw_files, settings.label))
+    return LexiconSource(directory, settings, tuple(rules), lexicon_version(list(files.items()), settings.label))

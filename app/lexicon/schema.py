@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -11,6 +11,10 @@ RuleSpeaker = Literal["agent", "customer", "any"]
 RuleDirection = Literal["inbound", "outbound", "any"]
 Boundary = Literal["word", "none"]
 Scope = Literal["overlap", "after", "before", "turn"]
+
+
+# A phrase, alias or exception written as a plain string: never empty.
+Text = Annotated[str, Field(min_length=1)]
 
 
 class _Strict(BaseModel):
@@ -45,18 +49,18 @@ class ExceptionSpec(_Strict):
 
 class PhraseSpec(MatchOptions):
     text: str = Field(min_length=1)
-    aliases: list[str] = Field(default_factory=list)
+    aliases: list[Text] = Field(default_factory=list)
     clause_end: bool = False
     alone: bool = False
     opens_clause: bool = False
-    exceptions: list[str | ExceptionSpec] = Field(default_factory=list)
+    exceptions: list[Text | ExceptionSpec] = Field(default_factory=list)
 
     _flat = field_validator("exceptions", mode="before")(_flatten)
 
 
 class GroupSpec(_Strict):
     name: str
-    phrases: list[str | PhraseSpec] = Field(min_length=1)
+    phrases: list[Text | PhraseSpec] = Field(min_length=1)
 
 
 class Window(_Strict):
@@ -121,9 +125,9 @@ class RuleSpec(_Strict):
     direction: RuleDirection = "any"
     window: Window = Field(default_factory=Window)
     match: MatchOptions = Field(default_factory=MatchOptions)
-    phrases: list[str | PhraseSpec] = Field(default_factory=list)
+    phrases: list[Text | PhraseSpec] = Field(default_factory=list)
     all_of: list[GroupSpec] = Field(default_factory=list)
-    exceptions: list[str | ExceptionSpec] = Field(default_factory=list)
+    exceptions: list[Text | ExceptionSpec] = Field(default_factory=list)
     deduction: Deduction
     veto: bool = False
     max_seconds: float | None = Field(default=None, gt=0)

@@ -44,7 +44,7 @@ def own_database():
 def test_database_outage_answers_503_then_the_service_recovers(own_database):
     admin, name, url = own_database
     call = _call()
-    with TestClient(create_app(Settings(database_url=url))) as client:
+    with TestClient(create_app(Settings(database_url=url)), client=("127.0.0.1", 50000)) as client:
         assert client.post("/v1/calls", json=call).status_code == 201
         # the database goes away: its connections are cut and new ones refused
         admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
@@ -70,7 +70,7 @@ def test_connections_the_server_closed_are_replaced_without_an_error(own_databas
     idle. The next call is stored on a new connection, and queries go on."""
     admin, name, url = own_database
     calls = [json.loads(line) for line in (SAMPLES / "calls.jsonl").read_text(encoding="utf-8").splitlines()[:2]]
-    with TestClient(create_app(Settings(database_url=url))) as client:
+    with TestClient(create_app(Settings(database_url=url)), client=("127.0.0.1", 50000)) as client:
         assert client.post("/v1/calls", json=calls[0]).status_code == 201
         assert client.get("/v1/calls").status_code == 200
         cut = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s",
@@ -88,7 +88,7 @@ def test_an_unexpected_error_keeps_the_error_shape(tmp_path):
         raise RuntimeError("a bug")
 
     app.add_api_route("/broken", broken)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False, client=("127.0.0.1", 50000)) as client:
         r = client.get("/broken")
     err = r.json()["error"]
     assert r.status_code == 500 and err["code"] == "internal"

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.app import create_app
-from app.api.auth import digest
+from app.keys import digest
 from app.lexicon.compiler import default_lexicon_dir
 from app.settings import ApiKey, Settings
 
@@ -29,7 +29,7 @@ def client(engine, tmp_path):
     settings = Settings(database_url=engine.url.render_as_string(hide_password=False), lexicon_dir=lexdir,
                         api_keys=[ApiKey(name=r, role=r, sha256=digest(k)) for r, k in KEYS.items()],
                         max_body_bytes=64 * 1024)
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(settings), client=("127.0.0.1", 50000)) as c:
         c.lexdir = lexdir
         yield c
 
@@ -225,7 +225,7 @@ def test_the_served_app_settles_the_garbage_collector(tmp_path):
               "from fastapi.testclient import TestClient\n"
               "from app.api.app import create_service\n"
               "print(gc.get_threshold()[0], gc.get_freeze_count())\n"
-              "with TestClient(create_service()):\n"
+              "with TestClient(create_service(), client=(\"127.0.0.1\", 50000)):\n"
               "    print(gc.get_threshold()[0], gc.get_freeze_count())\n")
     env = {**os.environ, "CALLQA_DATABASE_URL": f"sqlite:///{tmp_path}/gc.db"}
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120, check=False,
