@@ -2,10 +2,48 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+import re
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+# Times are ISO 8601 text only. Pydantic would also read a number, or a string of digits, as
+# Unix seconds: "20261102" would quietly become 1970-08-23.
+_ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Calls happen within these years. Outside them a time could not even be moved to another
+# time zone (year 9999 at -14:00 overflows), and 0001-01-01 is the store's "no start time".
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def _iso_only(value):
+    if isinstance(value, (datetime, date)):
+        return value
+    if not isinstance(value, str) or not _ISO_START.match(value):
+        raise PydanticCustomError("iso_8601", "write it as ISO 8601 text: 2026-10-05, or 2026-10-05T09:30:00+08:00")
+    return value
+
+
+def _in_years(value):
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise PydanticCustomError("time_range", "must be a time between {first} and {last}",
+                                  {"first": f"{FIRST_YEAR}-01-01", "last": f"{LAST_YEAR}-12-31"})
+    return value
+
+
+IsoTime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_in_years)]
+IsoDay = Annotated[date, BeforeValidator(_iso_only), AfterValidator(_in_years)]
+
+
+def _no_nul(value: str | None) -> str | None:
+    if value is not None and "\x00" in value:
+        raise PydanticCustomError("nul_character", "contains a NUL character (\\u0000); remove it")
+    return value
+
+
+# Identifiers: never empty of meaning to a database (PostgreSQL refuses NUL in text).
+Ident = Annotated[str, AfterValidator(_no_nul)]
 
 Speaker = Literal["agent", "customer"]
 Direction = Literal["inbound", "outbound"]
@@ -27,10 +65,10 @@ class Call(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    call_id: str = Field(min_length=1, max_length=200)
-    agent_id: str | None = Field(default=None, max_length=200)
-    team_id: str | None = Field(default=None, max_length=200)
-    started_at: datetime | None = None
+    call_id: Ident = Field(min_length=1, max_length=200)
+    agent_id: Ident | None = Field(default=None, max_length=200)
+    team_id: Ident | None = Field(default=None, max_length=200)
+    started_at: IsoTime | None = None
     direction: Direction | None = None
     # A variable is a name ("瑞丰电器"), or a list whose first item is the name and the rest
     # aliases, or {"name": ..., "aliases": [...]}.
@@ -44,11 +82,22 @@ class Call(BaseModel):
             raise ValueError("a call needs at least one utterance")
         # One pass per call rather than a validator per utterance (the parse is a hot path).
         for i, u in enumerate(value):
+            if "\x00" in u.text:
+                raise ValueError(f"utterance {i}: the text contains a NUL character (\\u0000); remove it")
             if u.end_ms is not None and u.start_ms is not None and u.end_ms < u.start_ms:
                 raise ValueError(
                     f"utterance {i}: end_ms ({u.end_ms}) is before start_ms ({u.start_ms}); "
                     "times are milliseconds from the start of the call"
                 )
+        return value
+
+    @field_validator("variables")
+    @classmethod
+    def _check_variables(cls, value: dict) -> dict:
+        for name, v in value.items():
+            forms = [name, *variable_forms(v)]
+            if any("\x00" in f for f in forms):
+                raise ValueError(f"variable {name!r}: contains a NUL character (\\u0000); remove it")
         return value
 
     def time_warnings(self, starts: list[int | None] | None = None) -> list[str]:

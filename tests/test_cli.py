@@ -245,3 +245,67 @@ def test_serve_refuses_to_start_on_a_lexicon_it_cannot_use(tmp_path):
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr
     assert "lexicon refused" in done.stderr and "no such folder" in done.stderr and "serving on" not in done.stderr
+
+
+def _good_call() -> dict:
+    return json.loads((SAMPLES / "call.json").read_text(encoding="utf-8"))
+
+
+def test_deep_nesting_and_lone_surrogates_are_refused_records(tmp_path, capsys):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 10000 + "]" * 10000, encoding="utf-8")
+    arr = tmp_path / "arr.json"
+    arr.write_text('[{"call_id": "a\\ud800", "utterances": [{"speaker": "agent", "text": "x"}]}, '
+                   + json.dumps(_good_call(), ensure_ascii=False) + "]", encoding="utf-8")
+    assert main(["score", str(deep), str(arr)]) == 1
+    captured = capsys.readouterr()
+    assert [json.loads(line)["call_id"] for line in captured.out.splitlines()] == ["c-0001"]
+    assert f"{deep}: refused: invalid JSON: nested too deeply" in captured.err  # the whole file: no line number
+    assert f"{arr}:1: refused:" in captured.err and "surrogate" in captured.err
+
+
+def test_a_byte_order_mark_is_read_past(tmp_path, capsys):
+    f = tmp_path / "bom.json"
+    f.write_bytes(b"\xef\xbb\xbf" + json.dumps(_good_call()).encode())
+    g = tmp_path / "bom.jsonl"
+    g.write_bytes(b"\xef\xbb\xbf" + json.dumps(_good_call()).encode() + b"\n")
+    assert main(["score", str(f), str(g)]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
+
+
+def test_python_json_messages_read_well(tmp_path, capsys):
+    f = tmp_path / "cut.json"
+    f.write_text('[{"call_id": "x', encoding="utf-8")
+    assert main(["score", str(f)]) == 1
+    err = capsys.readouterr().err
+    assert "at at" not in err and "Unterminated string starting at line 1 column" in err
+
+
+@pytest.mark.parametrize("target", ["missing-folder/out.jsonl", "."], ids=["missing folder", "a folder"])
+@pytest.mark.parametrize("option", ["-o", "--errors"])
+def test_outputs_that_cannot_be_written_are_refused_first(tmp_path, capsys, monkeypatch, option, target):
+    monkeypatch.chdir(tmp_path)
+    assert main(["score", str(SAMPLES / "calls.jsonl"), option, target]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"callqa: {option} {target}:") and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no temporary file left behind
+
+
+@pytest.mark.parametrize("mark", ["500", "nan", "-1", "eighty"])
+def test_pass_marks_out_of_range_are_usage_errors(capsys, mark):
+    with pytest.raises(SystemExit) as exc:
+        main(["score", str(SAMPLES / "calls.jsonl"), "--pass-mark", mark])
+    assert exc.value.code == 2 and "expected a score from 0 to 100" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name,value", [
+    ("CALLQA_VARIABLES", "{not json"), ("CALLQA_VARIABLES", '{"company": 5}'), ("CALLQA_PASS_MARK", "nan"),
+    ("CALLQA_PASS_MARK", "500"), ("CALLQA_API_KEYS", "[{\"name\": 1}]"), ("CALLQA_API_KEYS", "nope"),
+    ("CALLQA_TIMEZONE", "Mars/Olympus"),
+])
+@pytest.mark.parametrize("command", [["score", str(SAMPLES / "calls.jsonl")], ["serve", "--port", "1"]])
+def test_malformed_settings_are_named_not_traced(capsys, monkeypatch, name, value, command):
+    monkeypatch.setenv(name, value)
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert name in err and "Traceback" not in err, err

@@ -43,7 +43,8 @@ def _field_problems(exc: RequestValidationError) -> tuple[int, str, list]:
             ctx = err.get("ctx") or {}
             return 400, f"invalid JSON: {ctx.get('error', err.get('msg'))}", []
         loc = [str(x) for x in err.get("loc", ()) if x != "body"]
-        msg = "required field is missing" if err.get("type") == "missing" else err.get("msg")
+        msg = "required field is missing" if err.get("type") == "missing" else \
+            str(err.get("msg", "invalid")).removeprefix("Value error, ")
         if not loc and err.get("type") in ("model_attributes_type", "dict_type", "model_type"):
             msg = "the body must be one call, a JSON object, sent with Content-Type: application/json"
         details.append({"field": ".".join(loc) or "(body)", "message": msg})

@@ -1,4 +1,6 @@
-"""Refuse request bodies over the configured size before reading them whole."""
+"""Refuse what no route can take before any route sees it: bodies over the configured size
+(before reading them whole), and NUL characters in the path or query, which no stored value
+holds (PostgreSQL cannot store them) and which would otherwise reach the database."""
 
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        query = scope.get("query_string", b"")
+        if "\x00" in scope.get("path", "") or b"%00" in query or b"\x00" in query:
+            return await _answer(send, 400, "bad_request", "the URL holds a NUL character (%00); no stored value has one")
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
             return await self._refuse(send)
@@ -39,12 +44,15 @@ class BodyLimit:
             await self._refuse(send)
 
     async def _refuse(self, send):
-        body = json.dumps({"error": {"status": 413, "code": "too_large",
-                                     "message": f"request body is larger than {self.max_bytes} bytes; "
-                                                "send one call per request, or raise CALLQA_MAX_BODY_BYTES"}}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await _answer(send, 413, "too_large", f"request body is larger than {self.max_bytes} bytes; "
+                                              "send one call per request, or raise CALLQA_MAX_BODY_BYTES")
+
+
+async def _answer(send, status: int, code: str, message: str) -> None:
+    body = json.dumps({"error": {"status": status, "code": code, "message": message}}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 class _TooLarge(Exception):

@@ -3,41 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import re
-from datetime import date, datetime
 from functools import partial
-from typing import Annotated, Literal
+from typing import Literal
 
 from anyio.to_thread import run_sync
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import BeforeValidator, ValidationError
-from pydantic_core import PydanticCustomError
+from pydantic import ValidationError
 
 from app.api import schemas
 from app.api.auth import require
 from app.api.metrics import metrics_response, record_result
-from app.models import Call, CallResult
+from app.ingest.native import BOM
+from app.models import Call, CallResult, IsoDay, IsoTime
 from app.score.scorer import score_call
 from app.store import calls as store
 from app.store.days import to_utc
 from app.store.db import opened, ping
 
 router = APIRouter()
-
-# Days and times in queries are ISO 8601 text only. Pydantic would also read a number as Unix
-# seconds, so since=20261005 (a day typed without dashes) would quietly mean 1970-08-23.
-_ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _iso_only(value):
-    if isinstance(value, str) and not _ISO_START.match(value):
-        raise PydanticCustomError("iso_8601", "write it as ISO 8601: 2026-10-05, or 2026-10-05T09:30:00+08:00")
-    return value
-
-
-IsoDay = Annotated[date, BeforeValidator(_iso_only)]
-IsoTime = Annotated[datetime, BeforeValidator(_iso_only)]
 
 # The errors each route can answer, in the OpenAPI document; all have the shape of ErrorBody.
 _WHY = {400: "the body is not valid JSON, or the cursor is not one this service gave out",
@@ -93,7 +77,7 @@ async def _in_thread(fn, *args, limiter=None):
 
 def _parse(body: bytes) -> Call:
     try:
-        return Call.model_validate_json(body)
+        return Call.model_validate_json(body.removeprefix(BOM))
     except ValidationError as exc:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
 
@@ -147,7 +131,9 @@ def list_calls(request: Request,
                agent_id: str | None = None, team_id: str | None = None,
                since: IsoTime | None = Query(None, description="started_at at or after"),
                until: IsoTime | None = Query(None, description="started_at before"),
-               min_score: float | None = None, max_score: float | None = None, passed: bool | None = None,
+               min_score: float | None = Query(None, allow_inf_nan=False, description="score at or above"),
+               max_score: float | None = Query(None, allow_inf_nan=False, description="score at or below"),
+               passed: bool | None = None,
                rule_id: str | None = Query(None, description="calls that failed this rule"),
                phrase: str | None = Query(None, description="calls with a hit on this lexicon phrase"),
                sort: Literal["started_at", "score"] = "started_at", order: Literal["desc", "asc"] = "desc",
@@ -161,7 +147,7 @@ def list_calls(request: Request,
     return schemas.CallPage(items=items, total=total, next_cursor=nxt)
 
 
-@router.get("/v1/calls/{call_id}", response_model=schemas.CallDetail, **_guarded("read", 404, 422, 503),
+@router.get("/v1/calls/{call_id:path}", response_model=schemas.CallDetail, **_guarded("read", 404, 422, 503),
             response_model_exclude_none=True,  # the result as POST /v1/calls answered it
             summary="A stored call: its transcript, and its result with the evidence")
 def get_call(call_id: str, request: Request) -> schemas.CallDetail:

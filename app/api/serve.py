@@ -31,7 +31,7 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     if workers <= 1:
-        uvicorn.run(APP, factory=True, host=host, port=port, log_level="info", access_log=False)
+        uvicorn.run(APP, factory=True, host=host, port=port, log_level="info", access_log=False, http=_protocol())
         return
     check_free(host, port)
     ctx = multiprocessing.get_context("spawn")
@@ -90,6 +90,16 @@ def serve(host: str, port: int, workers: int) -> None:
                 p.kill()
 
 
+def _protocol():
+    """uvicorn's httptools protocol answering parser errors as JSON (app.api.protocol), where
+    httptools is installed; uvicorn's choice otherwise."""
+    try:
+        from app.api.protocol import JsonErrorsProtocol
+    except ImportError:  # pragma: no cover - httptools comes with uvicorn[standard]
+        return "auto"
+    return JsonErrorsProtocol
+
+
 def _address(host: str, port: int):
     family, _, _, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     return family, addr
@@ -135,5 +145,5 @@ def _worker(host: str, port: int, parent: int) -> None:  # pragma: no cover - ru
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind(addr)
     sock.listen(2048)
-    config = uvicorn.Config(APP, factory=True, log_level="info", access_log=False)
+    config = uvicorn.Config(APP, factory=True, log_level="info", access_log=False, http=_protocol())
     uvicorn.Server(config).run(sockets=[sock])

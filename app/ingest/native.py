@@ -16,6 +16,13 @@ from pydantic import ValidationError
 from app.models import Call
 
 LINE_SUFFIXES = (".jsonl", ".ndjson")
+BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark, which some Windows tools write first
+
+
+def _json_problem(exc: json.JSONDecodeError) -> str:
+    at = f"line {exc.lineno} column {exc.colno}"
+    # Python's messages for some errors end in "at" ("Unterminated string starting at")
+    return f"invalid JSON: {exc.msg} {at}" if exc.msg.endswith(" at") else f"invalid JSON: {exc.msg} at {at}"
 
 
 @dataclass(slots=True)
@@ -33,9 +40,11 @@ def describe_validation_error(exc: ValidationError, limit: int = 5) -> str:
     for err in exc.errors()[:limit]:
         if err["type"] == "json_invalid":
             detail = err["ctx"].get("error", err["msg"]) if err.get("ctx") else err["msg"]
+            if "hex escape" in detail or "lone leading surrogate" in detail:
+                detail += " (a lone surrogate escape such as \\ud800 is not a character)"
             return f"invalid JSON: {detail}".replace(" at line 1 column", " at column")
         loc = ".".join(str(x) for x in err["loc"]) or "(the record)"
-        msg = err["msg"]
+        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "missing":
             msg = "required field is missing"
         given = err.get("input")
@@ -67,6 +76,8 @@ def _lines(source: str, stream, first_line: int = 1) -> Iterator[Record]:
         if isinstance(line, str):
             line = line.encode("utf-8", "surrogateescape")
         line = line.strip()
+        if number == first_line:
+            line = line.removeprefix(BOM)
         if not line:
             continue
         yield _record(source, number, line)
@@ -82,7 +93,7 @@ def read_calls(path: str | Path, stream=None) -> Iterator[Record]:
         with open(source, "rb") as fh:
             yield from _lines(source, fh)
         return
-    raw = Path(source).read_bytes()
+    raw = Path(source).read_bytes().removeprefix(BOM)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -93,10 +104,18 @@ def read_calls(path: str | Path, stream=None) -> Iterator[Record]:
         try:
             items = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield Record(source, exc.lineno, None, f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", len(raw))
+            yield Record(source, exc.lineno, None, _json_problem(exc), len(raw))
+            return
+        except RecursionError:
+            yield Record(source, 0, None, "invalid JSON: nested too deeply", len(raw))
+            return
+        if not isinstance(items, list):
+            yield Record(source, 0, None, "a file that starts with [ must be one JSON array of calls", len(raw))
             return
         for i, item in enumerate(items, 1):
-            yield _record(source, i, json.dumps(item, ensure_ascii=False).encode())
+            # ASCII escapes: a lone surrogate (\ud800), which Python's JSON reader lets
+            # through, is then refused with this record alone
+            yield _record(source, i, json.dumps(item, ensure_ascii=True).encode())
         return
     # One object, or JSON Lines saved under another name.
     try:
@@ -105,4 +124,7 @@ def read_calls(path: str | Path, stream=None) -> Iterator[Record]:
         if exc.msg == "Extra data":
             yield from _lines(source, iter(raw.splitlines(keepends=True)))
             return
+    except RecursionError:
+        yield Record(source, 0, None, "invalid JSON: nested too deeply", len(raw))
+        return
     yield _record(source, 1, raw)

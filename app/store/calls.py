@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import NamedTuple
@@ -13,7 +14,7 @@ from sqlalchemy import Connection, Select, and_, delete, exists, func, or_, sele
 from sqlalchemy.orm import Session
 
 from app.errors import InputError
-from app.models import Call, CallResult
+from app.models import FIRST_YEAR, LAST_YEAR, Call, CallResult
 from app.store.bulk import insert_rows, text_array
 from app.store.daily import Deltas, stored_verdicts, verdicts
 from app.store.days import UNDATED, day_start, local_day, to_utc
@@ -220,19 +221,38 @@ def _count(session: Session, f: CallFilter, conds: list, zone: ZoneInfo) -> int:
     return session.execute(select(func.count()).select_from(CallRow).where(*conds)).scalar_one()
 
 
-def _encode_cursor(key, call_id: str) -> str:
-    raw = json.dumps([key.isoformat() if isinstance(key, datetime) else key, call_id], ensure_ascii=False)
+def _encode_cursor(sort: str, key, call_id: str) -> str:
+    raw = json.dumps([sort, key.isoformat() if isinstance(key, datetime) else key, call_id], ensure_ascii=False)
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
+_BAD_CURSOR = "cursor is not one this service gave out for this sort; start again without it"
+
+
 def _decode_cursor(cursor: str, sort: str):
+    """(sort key, call_id) of a cursor made by _encode_cursor for the same sort. Anything
+    else (hand-made, from another sort, cut short) is an InputError, before any SQL."""
     try:
-        key, call_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if sort == "started_at" and key is not None:
+        made_for, key, call_id = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+    except (ValueError, TypeError, UnicodeError, RecursionError):
+        raise InputError(_BAD_CURSOR) from None
+    if made_for != sort or not isinstance(call_id, str) or "\x00" in call_id:
+        raise InputError(_BAD_CURSOR)
+    if key is None:
+        return None, call_id
+    if sort == "started_at":
+        if not isinstance(key, str):
+            raise InputError(_BAD_CURSOR)
+        try:
             key = datetime.fromisoformat(key)
-        return key, str(call_id)
-    except (ValueError, TypeError) as exc:
-        raise InputError("cursor is not one this service gave out; start again without it") from exc
+        except ValueError:
+            raise InputError(_BAD_CURSOR) from None
+        if key.tzinfo is None or not FIRST_YEAR <= key.year <= LAST_YEAR:
+            raise InputError(_BAD_CURSOR)
+        return key, call_id
+    if isinstance(key, bool) or not isinstance(key, (int, float)) or not math.isfinite(key):
+        raise InputError(_BAD_CURSOR)
+    return float(key), call_id
 
 
 def list_calls(*, session: Session, where: CallFilter, zone: ZoneInfo, sort: str = "started_at",
@@ -261,7 +281,7 @@ def list_calls(*, session: Session, where: CallFilter, zone: ZoneInfo, sort: str
     items = [{"call_id": r.call_id, "agent_id": r.agent_id, "team_id": r.team_id,
               "started_at": r.started_at.isoformat() if r.started_at else None, "score": r.score,
               "passed": r.passed, "lexicon_version": r.lexicon_version} for r in rows]
-    nxt = _encode_cursor(rows[-1].sort_key, rows[-1].call_id) if more and rows else None
+    nxt = _encode_cursor(sort, rows[-1].sort_key, rows[-1].call_id) if more and rows else None
     return items, total, nxt
 
 
