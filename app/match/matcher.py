@@ -24,6 +24,7 @@ TRAILING_PARTICLES = frozenset("了啊呀哦啦吧嘛的哈")
 TRAILING_FILLER = "那个"
 # What may stand before a refusal that opens a clause: "那不行", "哦，不知道".
 LEADING_WORDS = ("", "那", "那个", "这个")
+LEAD_MAX = max(map(len, LEADING_WORDS))
 
 
 @dataclass(frozen=True)
@@ -175,20 +176,37 @@ def _cancelled(phrase: Phrase, turn: Turn, start: int, end: int) -> bool:
                 elif start - BEFORE_REACH <= span[1] <= start and not _sentence_between(turn, span[1], start):
                     return True
     if phrase.turn_exceptions is not None:
-        for a_end, (length, excs) in _anchors(phrase.turn_exceptions, turn, 0, len(turn.sound)):
-            for exc in excs:
-                if _place_exception(exc.pattern, turn, a_end + 1 - length, a_end + 1) is not None:
-                    return True
+        return _in_turn(phrase.turn_exceptions, turn)
     return False
 
 
+def _in_turn(automata: tuple, turn: Turn) -> bool:
+    """Is any of these exceptions anywhere in the turn? Found once per turn, not per hit."""
+    if turn.found is None:
+        turn.found = {}
+    key = id(automata)
+    found = turn.found.get(key)
+    if found is None:
+        found = any(_place_exception(exc.pattern, turn, a_end + 1 - length, a_end + 1) is not None
+                    for a_end, (length, excs) in _anchors(automata, turn, 0, len(turn.sound)) for exc in excs)
+        turn.found[key] = found
+    return found
+
+
 def _anchors(automata: tuple, turn: Turn, lo: int, hi: int):
-    """The exceptions' anchors in turn[lo:hi]: by sound, then the one-character ones as written."""
+    """The exceptions' anchors in turn[lo:hi]: by sound, then the one-character ones as written.
+    (The automaton is given the slice: iter(text, lo, hi) costs time in the length of the whole
+    text, which for a long unpunctuated turn made every hit's check as slow as the turn is long.)"""
     by_sound, written = automata
-    if by_sound is not None:
-        yield from by_sound.iter(turn.sound, lo, hi)
-    if written is not None:
-        yield from written.iter(turn.norm, lo, hi)
+    whole = lo == 0 and hi >= len(turn.sound)
+    for automaton, text in ((by_sound, turn.sound), (written, turn.norm)):
+        if automaton is None:
+            continue
+        if whole:
+            yield from automaton.iter(text)
+        else:
+            for a_end, value in automaton.iter(text[lo:hi]):
+                yield a_end + lo, value
 
 
 BEFORE_REACH, AFTER_REACH = SCOPE_REACH["before"], SCOPE_REACH["after"]
@@ -288,15 +306,28 @@ def _position_ok(phrase: Phrase, lex: CompiledLexicon, turn: Turn, start: int, e
         i = bisect_left(sentences, end)
         if i < len(sentences) and sentences[i] in turn.question_ends():
             return False
-    lead = norm[lo:start]
+    # (only short leads can qualify: a clause of a long unpunctuated turn is not copied per hit)
+    lead = norm[lo:start] if start - lo <= LEAD_MAX else None
     if phrase.opens_clause and lead in LEADING_WORDS:
         return True
     if not (phrase.clause_end or phrase.alone):
         return False
-    tail = norm[end:hi].replace(TRAILING_FILLER, "")
-    if any(ch not in TRAILING_PARTICLES for ch in tail):
+    if not _only_particles(norm, end, hi):
         return False
     return phrase.clause_end or lead in ("", TRAILING_FILLER)
+
+
+def _only_particles(norm: str, k: int, hi: int) -> bool:
+    """norm[k:hi] holds nothing but sentence-final particles and the filler 那个; stops at the
+    first other character, so a long clause costs no more than a short one."""
+    while k < hi:
+        if norm.startswith(TRAILING_FILLER, k, hi):
+            k += len(TRAILING_FILLER)
+        elif norm[k] in TRAILING_PARTICLES:
+            k += 1
+        else:
+            return False
+    return True
 
 
 def _words_ok(phrase: Phrase, lex: CompiledLexicon, turn: Turn, start: int, end: int, method: str) -> bool:

@@ -203,10 +203,10 @@ class _CallScorer:
             return None
         t, pos, sim = found
         turn = self.ct.turns[t]
-        k, _ = turn.locate(min(pos, max(len(turn.norm) - 1, 0)))
+        k, offset = turn.locate(min(pos, max(len(turn.norm) - 1, 0)))
         uidx = turn.utterances[k]
-        return {"utterance_index": uidx, "text": self.call.utterances[uidx].text, "similarity": round(sim, 3),
-                "missing": rule.group_names[gi]}
+        return {"utterance_index": uidx, "text": _excerpt(self.call.utterances[uidx].text, offset),
+                "similarity": round(sim, 3), "missing": rule.group_names[gi]}
 
     # -- rule kinds -------------------------------------------------------------------------
 
@@ -281,6 +281,18 @@ class _CallScorer:
                              "similarity": 1.0,
                              "detail": f"silence of {h.gap_ms / 1000:.1f} s between utterance {h.before} and {h.after}"})
         return _result(rule, hits, _deduct(rule, len(hits)), None, failed=bool(hits))
+
+
+NEAREST_CHARS = 200  # the longest utterance text quoted whole as the nearest place
+
+
+def _excerpt(text: str, at: int) -> str:
+    """An utterance as evidence: whole when short, else NEAREST_CHARS of it around `at` (a
+    position in its normalized text, close to the same place in the written one)."""
+    if len(text) <= NEAREST_CHARS:
+        return text
+    lo = max(0, min(at - NEAREST_CHARS // 4, len(text) - NEAREST_CHARS))
+    return ("…" if lo else "") + text[lo:lo + NEAREST_CHARS] + ("…" if lo + NEAREST_CHARS < len(text) else "")
 
 
 def _deduct(rule: Rule, n: int) -> float:

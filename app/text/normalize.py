@@ -290,7 +290,10 @@ def source_map(text: str) -> list[int] | range:
     drops = [m.start() for m in _dropped().finditer(text)]
     if not drops:
         return range(len(text))
-    kept = list(range(len(text)))
-    for d in reversed(drops):
-        del kept[d]
+    kept: list[int] = []
+    prev = 0
+    for d in drops:
+        kept.extend(range(prev, d))
+        prev = d + 1
+    kept.extend(range(prev, len(text)))
     return kept

@@ -81,7 +81,7 @@ class Turn:
     is needed to map a position back to the utterance and character it came from."""
 
     __slots__ = ("index", "speaker", "utterances", "texts", "norm", "sound", "frag_starts", "minor", "joins",
-                 "_breaks", "_maps", "_words", "_sentences", "_questions")
+                 "_breaks", "_maps", "_words", "_sentences", "_questions", "found")
 
     def __init__(self, index: int, speaker: str, utterances: tuple[int, ...], texts: list[str], norm: str, sound: str,
                  frag_starts: tuple[int, ...], minor: bool = False, joins: tuple[int, ...] = ()):
@@ -95,6 +95,7 @@ class Turn:
         self.minor = minor  # an interjection into another speaker's turn
         self.joins = joins  # fragment starts where the other speaker cut in or the speaker paused
         self._breaks = self._maps = self._words = self._sentences = self._questions = None
+        self.found: dict | None = None  # the matcher's per-turn findings (exceptions anywhere in the turn)
 
     def word_bounds(self, segmenter, start: int, end: int) -> tuple[int, frozenset[int] | set[int]]:
         """(offset, word boundaries) of the text up to 8 characters either side of
@@ -103,7 +104,9 @@ class Turn:
         on its own."""
         lo = start - 8 if start > 8 else 0
         hi = min(len(self.norm), end + 8)
-        inner = tuple(j for j in self.joins if lo < j < hi and not start < j < end)
+        joins = self.joins
+        inner = tuple(j for j in joins[bisect_right(joins, lo):bisect_left(joins, hi)] if not start < j < end) \
+            if joins else ()
         if self._words is None:
             self._words = {}
         key = (lo, hi, inner)

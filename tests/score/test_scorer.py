@@ -201,3 +201,14 @@ def test_lone_surrogate_is_refused_in_json_and_scored_from_python(lexicon):
     call = make_call(("agent", "您好\ud800瑞丰电器，再见"))
     res = score_call(call, lexicon)
     assert rule(res, "greeting").passed and rule(res, "closing").passed
+
+
+def test_a_long_utterance_is_quoted_in_part_as_the_nearest_place(lexicon):
+    """The answer to a 1 MB utterance is not three copies of it: the nearest place is an excerpt."""
+    from app.score.scorer import NEAREST_CHARS, score_call
+    from tests.conftest import make_call
+
+    call = make_call(("agent", "我们这边帮您看一下" * 5000))
+    greeting = next(r for r in score_call(call, lexicon).rules if r.rule_id == "greeting")
+    assert greeting.status == "failed" and greeting.nearest is not None
+    assert len(greeting.nearest.text) <= NEAREST_CHARS + 2 and greeting.nearest.text.endswith("…")
