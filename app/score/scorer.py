@@ -241,11 +241,7 @@ class _CallScorer:
                     if nearest is None:
                         nearest = self.nearest(rule, gi, turns)
                     break
-        deduction = 0.0
-        if failures:
-            d = rule.deduction
-            deduction = d.once if d.once is not None else min(d.per_hit * failures, d.cap if d.cap is not None else 100.0)
-        return _result(rule, [self.hit(c) for c in _dedupe(hits)], deduction, nearest, failed=failures > 0)
+        return _result(rule, [self.hit(c) for c in _dedupe(hits)], _deduct(rule, failures), nearest, failed=failures > 0)
 
     def forbidden(self, rule: Rule) -> dict:
         turns, limits, reason = _window(rule, self.ct)
@@ -296,6 +292,8 @@ def _excerpt(text: str, at: int) -> str:
 
 
 def _deduct(rule: Rule, n: int) -> float:
+    """The points a rule takes off for n failures (hits, missing groups, long holds): the one
+    place a deduction is computed. `once` whatever n; else `per_hit` each, up to `cap`."""
     if not n:
         return 0.0
     d = rule.deduction
