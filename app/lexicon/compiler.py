@@ -449,4 +449,8 @@ def lexicon_from_files(files: dict[str, bytes], directory: str) -> CompiledLexic
 
 
 def default_lexicon_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "lexicons"
+    """The lexicons that come with callqa: inside the installed package (a wheel), or the
+    checkout's lexicons/ folder (an editable install, or running from the source tree)."""
+    package = Path(__file__).resolve().parents[1]
+    bundled = package / "default_lexicons"
+    return bundled if bundled.is_dir() else package.parent / "lexicons"
