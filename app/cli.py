@@ -9,9 +9,11 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from app.errors import CallqaError, LexiconError
+from app.ingest.formats import FORMATS
 
 log = logging.getLogger("callqa")
 
@@ -53,7 +55,13 @@ def _build_parser() -> argparse.ArgumentParser:
         "A record that cannot be scored is reported on stderr with its file and line; "
         "the others are still scored, and the exit code is 1.",
     )
-    score.add_argument("files", nargs="+", metavar="FILE", help="a .json file (one call or an array), a .jsonl file (one call per line), or - for stdin")
+    score.add_argument("files", nargs="+", metavar="FILE",
+                       help="a .json file (one call or an array), a .jsonl file (one call per line), or - for stdin; "
+                       "or a file in another format (a recognizer's JSON, .srt, .vtt, a text export): see --format")
+    score.add_argument("--format", choices=FORMATS, metavar="FORMAT",
+                       help=f"the input's format, instead of detecting it per file or line: {', '.join(FORMATS)}")
+    score.add_argument("--agent", metavar="LABEL", help="the agent's speaker label in the input (a channel number, a "
+                       "diarization label such as spk_0), for formats without roles; without it the agent is inferred")
     score.add_argument("-o", "--output", metavar="OUT", help="write results here (written whole or not at all); default: stdout")
     score.add_argument("--errors", metavar="FILE", help="also write refused records as JSONL {source, line, error}")
     score.add_argument("--lexicons", metavar="DIR", help="lexicon folder (default: CALLQA_LEXICON_DIR or the bundled lexicons/)")
@@ -182,6 +190,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     to_json = CallResult.__pydantic_serializer__.to_json
     settings = _settings(args)
+    hints = replace(settings.hints(), agent=args.agent)
     lex = load_lexicon(settings.lexicon_dir)
     config = settings.scoring()
     missing = [f for f in args.files if f != "-" and not os.path.isfile(f)]
@@ -200,7 +209,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         for path in args.files:
-            records = read_calls("-", sys.stdin) if path == "-" else read_calls(path)
+            records = read_calls("-", sys.stdin, args.format, hints) if path == "-" else \
+                read_calls(path, fmt=args.format, hints=hints)
             for rec in records:
                 if bar is not None:
                     bar.update(rec.size)

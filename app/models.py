@@ -60,6 +60,17 @@ class Utterance(BaseModel):
     end_ms: int | None = Field(default=None, ge=0)
 
 
+class Source(BaseModel):
+    """Where a call read from another format came from, and how its roles were settled."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    format: str
+    roles: Literal["format", "mapped", "inferred"]
+    agent_speaker: str | None = Field(default=None, description="the agent's speaker label as the format writes it")
+    note: str = Field(description="why these roles, in words")
+
+
 class Call(BaseModel):
     """A finished call's transcript in the native JSON form."""
 
@@ -74,6 +85,7 @@ class Call(BaseModel):
     # aliases, or {"name": ..., "aliases": [...]}.
     variables: dict[str, str | list[str] | VariableValue] = Field(default_factory=dict)
     utterances: list[Utterance] = Field(json_schema_extra={"minItems": 1})  # checked below, with its own message
+    source: Source | None = None  # set when the call was read from another format (app.ingest)
 
     @field_validator("utterances")
     @classmethod
@@ -193,3 +205,4 @@ class CallResult(BaseModel):
     lexicon_version: str
     rules: list[RuleResult]
     warnings: list[str] = Field(default_factory=list)
+    source: Source | None = None

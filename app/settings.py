@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     variables: dict[str, str | list[str] | VariableValue] = Field(default_factory=dict)
     # The service: an SQLite file by default; postgresql://user@host/db for production.
     database_url: str = "sqlite:///callqa.db"
+    # Which speaker is the agent, per input format, as JSON: {"aliyun": "0", "tencent": "1"}.
+    # Formats not named here (and without roles of their own) have the agent inferred.
+    agent_speakers: dict[str, str] = Field(default_factory=dict)
     # The center's time zone: what a "day" is in summaries and statistics, and the zone of
     # call times sent without an offset.
     timezone: str = Field(default="Asia/Shanghai", description="IANA time zone name of the call center")
@@ -56,6 +59,13 @@ class Settings(BaseSettings):
 
     def zone(self) -> ZoneInfo:
         return zone_named(self.timezone)
+
+    def hints(self):
+        """What reading other formats takes from the settings (app.ingest.formats.Hints)."""
+        from app.ingest.formats import Hints
+
+        company = variable_forms(self.variables["company"]) if "company" in self.variables else ()
+        return Hints(agents=dict(self.agent_speakers), company=company)
 
     def scoring(self) -> ScoringConfig:
         return ScoringConfig(
@@ -90,6 +100,7 @@ def load_settings(**overrides) -> Settings:
 
 
 _HINTS = {
+    "agent_speakers": 'write it as {"aliyun": "0", "tencent": "1"}: the agent\'s speaker label per format',
     "variables": 'write it as {"company": {"name": "瑞丰电器", "aliases": ["瑞丰"]}}',
     "api_keys": 'write it as [{"name": "...", "role": "ingest", "sha256": "..."}] (callqa key new prints entries)',
 }

@@ -309,3 +309,30 @@ def test_malformed_settings_are_named_not_traced(capsys, monkeypatch, name, valu
     assert main(command) == 2
     err = capsys.readouterr().err
     assert name in err and "Traceback" not in err, err
+
+
+def test_score_reads_every_format_and_goes_on_past_bad_files(tmp_path, capsys):
+    formats = SAMPLES / "formats"
+    bad = tmp_path / "noise.txt"
+    bad.write_text("nothing here is a transcript", encoding="utf-8")
+    files = sorted(str(p) for p in formats.iterdir())
+    assert main(["score", *files, str(bad), "--var", "company=瑞丰电器"]) == 1
+    captured = capsys.readouterr()
+    results = [json.loads(line) for line in captured.out.splitlines()]
+    assert len(results) == len(files) and {r["score"] for r in results} == {100.0}
+    assert f"{bad}: refused: unknown format" in captured.err
+
+
+def test_format_and_agent_options(tmp_path, capsys):
+    aliyun = SAMPLES / "formats" / "aliyun.json"
+    assert main(["score", str(aliyun), "--format", "aliyun", "--agent", "0"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["source"] == {"format": "aliyun", "roles": "mapped", "agent_speaker": "0",
+                                "note": "speaker '0' is the agent as configured; '1' the customer"}
+    assert main(["score", str(aliyun), "--format", "tencent"]) == 1
+    assert "not tencent" in capsys.readouterr().err
+    lines = tmp_path / "vendor.jsonl"
+    lines.write_text(aliyun.read_text(encoding="utf-8").replace("\n", "") + "\n"
+                     + (SAMPLES / "call.json").read_text(encoding="utf-8").replace("\n", "") + "\n", encoding="utf-8")
+    assert main(["score", str(lines)]) == 0
+    assert [json.loads(x)["call_id"] for x in capsys.readouterr().out.splitlines()] == ["rf-20261127-0001", "c-0001"]

@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, *, settle_gc: bool = False) -> 
                               "query scored calls, agents and rules.")
     app.state.settings = settings
     app.state.scoring = settings.scoring()
+    app.state.hints = settings.hints()  # what reading other formats takes from the settings
     app.state.zone = zone
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

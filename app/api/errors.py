@@ -19,7 +19,7 @@ from app.errors import InputError, LexiconError, StoreUnavailable, UnscorableCal
 log = logging.getLogger("callqa")
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-         413: "too_large", 422: "invalid", 500: "internal", 503: "unavailable"}
+         413: "too_large", 415: "unsupported_format", 422: "invalid", 500: "internal", 503: "unavailable"}
 
 
 def _resend(request: Request) -> str:
@@ -69,6 +69,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(InputError)
     async def _input(_: Request, exc: InputError):
+        from app.ingest.formats import InvalidCall, UnknownFormat
+        from app.ingest.roles import RolesUnknown
+
+        if isinstance(exc, UnknownFormat):
+            return error_response(415, str(exc), [{"format": k, "message": v} for k, v in exc.tried.items()])
+        if isinstance(exc, (InvalidCall, RolesUnknown)):
+            return error_response(422, str(exc))
         return error_response(400, str(exc))
 
     @app.exception_handler(StoreUnavailable)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from functools import partial
-from typing import Literal
+from typing import Annotated, Literal
 
 from anyio.to_thread import run_sync
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from app.api import schemas
 from app.api.auth import require
 from app.api.metrics import metrics_response, record_result
-from app.ingest.native import BOM
+from app.ingest.formats import BOM, FORMATS, InvalidCall, read_body
 from app.models import Call, CallResult, IsoDay, IsoTime
 from app.score.scorer import score_call
 from app.store import calls as store
@@ -29,6 +30,7 @@ _WHY = {400: "the body is not valid JSON, or the cursor is not one this service 
         403: "the key's role does not allow this",
         404: "no call with this call_id is stored",
         413: "the body is larger than CALLQA_MAX_BODY_BYTES",
+        415: "the body is in no format callqa reads; the message names each format tried and why it did not fit",
         422: "a field or parameter is missing or invalid (`details` lists each with its path), "
              "or the call cannot be scored, or the edited lexicon is refused (`details` lists every problem)",
         503: "the database is unavailable (Retry-After says when to try again); a call sent to POST /v1/calls "
@@ -62,12 +64,14 @@ def _session(request: Request):
     return opened(request.app.state.sessions)
 
 
-# The request body is the native call JSON (schema "Call", added to the OpenAPI document by
-# app.api.app). It is parsed by pydantic-core straight from the bytes; parsing, scoring and
-# serializing the result are one job (see _score), and the serialized result is also what
-# the store keeps.
-CALL_BODY = {"requestBody": {"required": True, "content": {"application/json": {
-    "schema": {"$ref": "#/components/schemas/Call"}}}}}
+# The request body is a call: native JSON (schema "Call", added to the OpenAPI document by
+# app.api.app), or any format app.ingest reads. Native JSON with no query parameters is parsed
+# by pydantic-core straight from the bytes; parsing, scoring and serializing the result are one
+# job (see _score), and the serialized result is also what the store keeps.
+CALL_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/Call"}},
+    "text/plain": {"schema": {"type": "string", "description": "SRT, WebVTT or a plain-text transcript"}},
+    "application/x-www-form-urlencoded": {"schema": {"type": "string", "description": "Tencent Cloud's callback"}}}}}
 _to_json = CallResult.__pydantic_serializer__.to_json
 
 
@@ -82,8 +86,39 @@ def _parse(body: bytes) -> Call:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
 
 
-def _score_job(app, body: bytes) -> tuple[CallResult, Call, bytes]:
-    call = _parse(body)
+class Ingest(BaseModel):
+    """Query parameters of the call routes: how to read a body that is not native JSON, and
+    what its format has no place for."""
+
+    format: Literal[FORMATS] | None = Field(None, description="the body's format; detected when not given")  # type: ignore[valid-type]
+    call_id: str | None = Field(None, min_length=1, max_length=200, description="the call's id, where the format has none")
+    agent_id: str | None = Field(None, max_length=200)
+    team_id: str | None = Field(None, max_length=200)
+    direction: Literal["inbound", "outbound"] | None = None
+    agent: str | None = Field(None, max_length=200, description="the agent's speaker label in this file (a channel "
+                              "number, a diarization label); without it the agent is inferred where the format has no roles")
+
+
+def _hints(request: Request, ingest: Ingest):
+    """Hints for app.ingest from the query, or None when there are none."""
+    params = request.query_params
+    variables = {k[4:]: [v.strip() for v in val.split(",") if v.strip()] for k, val in params.multi_items()
+                 if k.startswith("var.") and len(k) > 4}
+    if not variables and not any(getattr(ingest, f) is not None for f in Ingest.model_fields if f != "format"):
+        return None
+    base = request.app.state.hints
+    return replace(base, call_id=ingest.call_id, agent_id=ingest.agent_id, team_id=ingest.team_id,
+                   direction=ingest.direction, agent=ingest.agent, variables={**base.variables, **variables})
+
+
+def _score_job(app, body: bytes, fmt: str | None, hints) -> tuple[CallResult, Call, bytes]:
+    if hints is None and fmt in (None, "native") and (b'"utterances"' in body[:65536] or not body.strip()):
+        call = _parse(body)  # native JSON as it comes: the fast path
+    else:
+        calls = read_body(body, fmt, hints or app.state.hints)
+        if len(calls) != 1:
+            raise InvalidCall(f"the body holds {len(calls)} calls; send one call per request")
+        call = calls[0]
     result = score_call(call, app.state.lexicon.current, app.state.scoring)
     return result, call, _to_json(result, exclude_none=True)
 
@@ -95,23 +130,24 @@ def _score_job(app, body: bytes) -> tuple[CallResult, Call, bytes]:
 INLINE_BODY_BYTES = 32 * 1024
 
 
-async def _score(request: Request) -> tuple[CallResult, Call, bytes]:
+async def _score(request: Request, ingest: Ingest) -> tuple[CallResult, Call, bytes]:
     body = await request.body()
+    hints = _hints(request, ingest)
     if len(body) <= INLINE_BODY_BYTES:
-        return _score_job(request.app, body)
+        return _score_job(request.app, body, ingest.format, hints)
     # Scoring is CPU-bound: more threads would only take turns at the GIL.
-    return await _in_thread(_score_job, request.app, body, limiter=request.app.state.cpu)
+    return await _in_thread(_score_job, request.app, body, ingest.format, hints, limiter=request.app.state.cpu)
 
 
 @router.post("/v1/calls", response_model=CallResult, status_code=201, summary="Score and store one finished call",
-             **_guarded("ingest", 400, 413, 422, 503, body=CALL_BODY, answers={
+             **_guarded("ingest", 400, 413, 415, 422, 503, body=CALL_BODY, answers={
                  200: {"description": "a call with this call_id was stored before; it is replaced and rescored"}}))
-async def post_call(request: Request) -> Response:
+async def post_call(request: Request, ingest: Annotated[Ingest, Query()]) -> Response:
     writer = request.app.state.writer
     # The writer commits waiting calls together, and waits a little for calls still being
     # scored; the answer goes out once this one is stored.
     with writer.on_the_way():
-        result, call, payload = await _score(request)
+        result, call, payload = await _score(request, ingest)
         stored = writer.submit(call, result, payload)
     created = await asyncio.wrap_future(stored)
     record_result(result, stored=True)
@@ -119,9 +155,9 @@ async def post_call(request: Request) -> Response:
 
 
 @router.post("/v1/score", response_model=CallResult, summary="Score one call without storing it",
-             **_guarded("ingest", 400, 413, 422, body=CALL_BODY))
-async def post_score(request: Request) -> Response:
-    result, _, payload = await _score(request)
+             **_guarded("ingest", 400, 413, 415, 422, body=CALL_BODY))
+async def post_score(request: Request, ingest: Annotated[Ingest, Query()]) -> Response:
+    result, _, payload = await _score(request, ingest)
     record_result(result, stored=False)
     return Response(payload, media_type="application/json")
 

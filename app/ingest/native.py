@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from app.errors import InputError
 from app.models import Call
 
 LINE_SUFFIXES = (".jsonl", ".ndjson")
@@ -70,8 +71,24 @@ def _record(source: str, line: int, data: bytes) -> Record:
         return Record(source, line, None, describe_validation_error(exc), len(data))
 
 
-def _lines(source: str, stream, first_line: int = 1) -> Iterator[Record]:
-    """JSON Lines, read as bytes: a line that is not UTF-8 is refused alone."""
+def _other(source: str, line: int, data: bytes, fmt: str | None, hints, fallback: str) -> Iterator[Record]:
+    """The calls of an input in another format (app.ingest.formats), as records."""
+    from app.ingest.formats import Hints, read_body
+
+    hints = replace(hints or Hints(), fallback_call_id=fallback)
+    try:
+        calls = read_body(data, fmt, hints)
+    except InputError as exc:
+        yield Record(source, line, None, str(exc), len(data))
+        return
+    for i, call in enumerate(calls):
+        yield Record(source, line + i if line else i + 1, call, None, len(data) if i == 0 else 0)
+
+
+def _lines(source: str, stream, first_line: int = 1, fmt: str | None = None, hints=None) -> Iterator[Record]:
+    """JSON Lines, read as bytes: a line that is not UTF-8 is refused alone. A line in another
+    format than native JSON (or any line, with `fmt`) is read by app.ingest.formats."""
+    stem = Path(source).stem
     for number, line in enumerate(stream, first_line):
         if isinstance(line, str):
             line = line.encode("utf-8", "surrogateescape")
@@ -80,20 +97,35 @@ def _lines(source: str, stream, first_line: int = 1) -> Iterator[Record]:
             line = line.removeprefix(BOM)
         if not line:
             continue
+        if fmt not in (None, "native") or (fmt is None and b'"utterances"' not in line):
+            yield from _other(source, number, line, fmt, hints, f"{stem}:{number}")
+            continue
         yield _record(source, number, line)
 
 
-def read_calls(path: str | Path, stream=None) -> Iterator[Record]:
-    """Records of one input file ("-" with `stream` for standard input)."""
+def _native_doc(doc) -> bool:
+    if isinstance(doc, list):
+        return not doc or all(isinstance(d, dict) and "utterances" in d for d in doc[:3])
+    return isinstance(doc, dict) and "utterances" in doc
+
+
+def read_calls(path: str | Path, stream=None, fmt: str | None = None, hints=None) -> Iterator[Record]:
+    """Records of one input file ("-" with `stream` for standard input). Native JSON (one
+    call, an array, JSON Lines) is read here; any other format app.ingest reads (a vendor's
+    JSON, SRT, WebVTT, a text export) through app.ingest.formats, one call per file or line;
+    `fmt` names the format instead of detecting it."""
     source = str(path)
     if stream is not None or source.endswith(LINE_SUFFIXES):
         if stream is not None:
-            yield from _lines(source, getattr(stream, "buffer", stream))
+            yield from _lines(source, getattr(stream, "buffer", stream), fmt=fmt, hints=hints)
             return
         with open(source, "rb") as fh:
-            yield from _lines(source, fh)
+            yield from _lines(source, fh, fmt=fmt, hints=hints)
         return
     raw = Path(source).read_bytes().removeprefix(BOM)
+    if fmt not in (None, "native") or (fmt is None and not source.endswith(".json")):
+        yield from _other(source, 0, raw, fmt, hints, Path(source).stem)
+        return
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -112,6 +144,9 @@ def read_calls(path: str | Path, stream=None) -> Iterator[Record]:
         if not isinstance(items, list):
             yield Record(source, 0, None, "a file that starts with [ must be one JSON array of calls", len(raw))
             return
+        if fmt is None and not _native_doc(items):
+            yield from _other(source, 0, raw, fmt, hints, Path(source).stem)
+            return
         for i, item in enumerate(items, 1):
             # ASCII escapes: a lone surrogate (\ud800), which Python's JSON reader lets
             # through, is then refused with this record alone
@@ -119,12 +154,16 @@ def read_calls(path: str | Path, stream=None) -> Iterator[Record]:
         return
     # One object, or JSON Lines saved under another name.
     try:
-        json.loads(text)
+        doc = json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":
-            yield from _lines(source, iter(raw.splitlines(keepends=True)))
+            yield from _lines(source, iter(raw.splitlines(keepends=True)), fmt=fmt, hints=hints)
             return
     except RecursionError:
         yield Record(source, 0, None, "invalid JSON: nested too deeply", len(raw))
         return
+    else:
+        if fmt is None and not _native_doc(doc):
+            yield from _other(source, 0, raw, fmt, hints, Path(source).stem)
+            return
     yield _record(source, 1, raw)

@@ -348,4 +348,5 @@ def score_call(call: Call, lex: CompiledLexicon, config: ScoringConfig = Scoring
     passed = not (veto or required_failed or score < config.pass_mark)
     return CallResult.model_validate({"call_id": call.call_id, "agent_id": call.agent_id, "score": score,
                                       "passed": passed, "lexicon_version": lex.version, "rules": results,
-                                      "warnings": call.time_warnings(scorer.ct.starts) + scorer.prompt_notes()})
+                                      "warnings": call.time_warnings(scorer.ct.starts) + scorer.prompt_notes(),
+                                      "source": call.source})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -187,3 +188,58 @@ def test_an_empty_phrase_in_an_edited_lexicon_is_a_listed_problem(client):
 def test_messages_carry_no_library_prefixes(client):
     r = client.post("/v1/calls", json=BODIES["times backwards"], headers=auth("ingest"))
     assert "Value error" not in r.text and "end_ms" in r.json()["error"]["message"]
+
+
+FORMATS_DIR = Path(__file__).resolve().parents[2] / "samples" / "formats"
+
+
+def test_every_format_is_read_by_the_service(client):
+    native = client.post("/v1/score", content=(FORMATS_DIR / "native.json").read_bytes(), headers=auth("ingest")).json()
+    for path in sorted(FORMATS_DIR.iterdir()):
+        r = client.post("/v1/score?call_id=rf-20261127-0001&var.company=瑞丰电器", content=path.read_bytes(),
+                        headers={**auth("ingest"), "Content-Type": "text/plain"})
+        assert r.status_code == 200, (path.name, r.text)
+        body = r.json()
+        source = body.pop("source", None)
+        assert body == native, path.name
+        assert path.name == "native.json" or source["roles"] in ("format", "inferred")
+
+
+def test_stored_calls_keep_how_their_roles_were_settled(client):
+    r = client.post("/v1/calls?format=aliyun&agent=0&agent_id=a-9&team_id=t-1",
+                    content=(FORMATS_DIR / "aliyun.json").read_bytes(), headers=auth("ingest"))
+    assert r.status_code in (200, 201), r.text
+    stored = client.get("/v1/calls/rf-20261127-0001", headers=auth("read")).json()
+    assert stored["call"]["agent_id"] == "a-9" and stored["call"]["source"]["roles"] == "mapped"
+    assert stored["result"]["source"]["agent_speaker"] == "0"
+
+
+@pytest.mark.parametrize("body,query,status,message", [
+    (b"just some words", "", 415, "no reader recognised it"),
+    (b'{"Result": {"Sentences": [{"ChannelId": 0, "BeginTime": "x", "Text": "a"}]}}', "", 400, "BeginTime"),
+    (b'{"Result": {"Sentences": [', "", 400, "line 1 column"),
+    (b"\x00\x01binary\x00", "", 400, "binary"),
+    (b'{"segments": [{"start": 0, "end": 1, "text": "x"}]}', "?call_id=w1", 422, "names no speakers"),
+    (b"WEBVTT\n\n00:01.000 --> 00:02.000\n<v a>x\n", "?format=aliyun", 400, "invalid JSON"),
+    (b'{"foo": 1}', "?format=aliyun", 400, "not aliyun"),
+    (b"x", "?format=mp3", 422, "format"),
+    (b'[{"call_id": "a", "utterances": [{"speaker": "agent", "text": "x"}]},'
+     b' {"call_id": "b", "utterances": [{"speaker": "agent", "text": "x"}]}]', "?team_id=t", 422, "one call per request"),
+])
+def test_bad_files_are_refused_with_a_reason(client, body, query, status, message):
+    before = _stored(client)
+    r = client.post(f"/v1/calls{query}", content=body, headers=auth("ingest"))
+    assert r.status_code == status and message in r.text, r.text
+    assert _stored(client) == before
+
+
+def test_unknown_formats_list_every_reader_tried(client):
+    r = client.post("/v1/score", content=b'{"foo": 1}', headers=auth("ingest"))
+    assert r.status_code == 415
+    tried = {d["format"] for d in r.json()["error"]["details"]}
+    assert {"native", "aliyun", "tencent", "whisper", "speech-analytics"} <= tried
+
+
+def test_a_body_over_the_limit_in_any_format(client):
+    r = client.post("/v1/calls?format=srt", content=b"1\n" * 40000, headers=auth("ingest"))
+    assert r.status_code == 413

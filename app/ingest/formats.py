@@ -1,0 +1,209 @@
+"""One way in: bytes of any supported format to native calls.
+
+    read_body(data, format=None, hints=Hints()) -> list[Call]
+
+The format is detected (or given); its reader yields the call as the format has it; roles are
+settled (app.ingest.roles); the utterances are sorted by time, empty ones dropped, and what the
+format has no place for (call id, agent, team, direction, variables) comes from `hints`.
+The service, `callqa score` and batch scoring all read through here, so a call parses the same
+everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.errors import InputError
+from app.ingest.raw import FormatMismatch, MalformedInput, RawCall
+from app.ingest.roles import settle
+from app.ingest.text import TEXT_READERS
+from app.ingest.vendors import JSON_READERS, tencent
+from app.models import Call
+
+BOM = b"\xef\xbb\xbf"
+FORMATS = ("native", *JSON_READERS, "tencent-callback", *TEXT_READERS)
+
+
+@dataclass(frozen=True)
+class Hints:
+    """What the input may not say, given by the caller (query parameters, command options,
+    settings). Given values take precedence over the file's."""
+
+    call_id: str | None = None
+    agent_id: str | None = None
+    team_id: str | None = None
+    direction: str | None = None
+    variables: dict[str, Any] = field(default_factory=dict)
+    agent: str | None = None  # the agent's speaker label, for this input
+    agents: dict[str, str] = field(default_factory=dict)  # format -> the agent's label (settings)
+    company: tuple[str, ...] = ()  # the company's forms, to recognise the agent by
+    fallback_call_id: str | None = None  # used when neither the file nor `call_id` gives one (a file's name)
+
+    def given(self) -> dict[str, Any]:
+        out = {k: v for k, v in (("call_id", self.call_id), ("agent_id", self.agent_id), ("team_id", self.team_id),
+                                  ("direction", self.direction)) if v is not None}
+        return out
+
+
+class InvalidCall(InputError):
+    """The input was read, but the call in it is not valid (a field, a time, no utterances)."""
+
+
+class UnknownFormat(InputError):
+    """No reader takes the input; `tried` says why each did not."""
+
+    def __init__(self, tried: dict[str, str]):
+        self.tried = tried
+        reasons = "; ".join(f"{name}: {why}" for name, why in tried.items())
+        super().__init__(f"unknown format: no reader recognised it ({reasons}). "
+                         f"Give the format explicitly (one of: {', '.join(FORMATS)})")
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data[:4096]:
+        raise InputError("a binary file, not a transcript (it holds NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as utf8:
+        try:
+            return data.decode("gb18030")  # exports from Chinese Windows tools
+        except UnicodeDecodeError:
+            raise InputError(f"not UTF-8 (nor GB18030) text: {utf8.reason} at byte {utf8.start}") from None
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise InputError("invalid JSON: nested too deeply") from None
+
+
+def _is_native(doc: Any) -> bool:
+    if isinstance(doc, list):
+        return bool(doc) and all(isinstance(d, dict) and "utterances" in d for d in doc[:3])
+    return isinstance(doc, dict) and isinstance(doc.get("utterances"), list)
+
+
+def _form(text: str) -> dict[str, str] | None:
+    """A form-encoded body (Tencent's callback), or None."""
+    if "=" not in text or text.lstrip()[:1] in "{[" or "\n" in text.strip():
+        return None
+    fields = urllib.parse.parse_qs(text.strip(), keep_blank_values=True)
+    return {k: v[0] for k, v in fields.items()} if fields else None
+
+
+def detect(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall] | Any]:
+    """(format, raw calls) of the input, or ("native", the parsed JSON document)."""
+    if fmt is not None and fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
+    text = _decode(data.removeprefix(BOM))
+    stripped = text.lstrip()
+    json_error = None
+    try:
+        doc = None
+        if fmt in JSON_READERS or fmt == "native" or (fmt is None and stripped[:1] in "{["):
+            try:
+                doc = _json(text)
+            except InputError as exc:
+                if fmt is not None or stripped[:1] == "{":
+                    raise
+                json_error = exc  # "[00:00:01] 坐席：…" starts like a JSON array too
+        if doc is not None:
+            if fmt == "native" or (fmt is None and _is_native(doc)):
+                return "native", doc
+            if fmt is not None:
+                return fmt, JSON_READERS[fmt](doc)
+            tried = {"native": "no utterances[] of {speaker, text}"}
+            for name, reader in JSON_READERS.items():
+                try:
+                    return name, reader(doc)
+                except FormatMismatch as exc:
+                    tried[name] = str(exc)
+            raise UnknownFormat(tried)
+        if fmt == "tencent-callback" or fmt is None:
+            form = _form(text)
+            if form is not None and "resultDetail" in form:
+                return "tencent-callback", tencent(form)
+            if fmt is not None:
+                raise InputError("not a form-encoded Tencent callback (no resultDetail field)")
+        if fmt is not None:
+            return fmt, TEXT_READERS[fmt](text)
+        tried = {"json formats": "the input is not JSON", "tencent-callback": "not a form with resultDetail"}
+        for name, reader in TEXT_READERS.items():
+            try:
+                return name, reader(text)
+            except FormatMismatch as exc:
+                tried[name] = str(exc)
+        if json_error is not None:
+            raise json_error
+        raise UnknownFormat(tried)
+    except FormatMismatch as exc:
+        raise InputError(f"not {fmt}: {exc}") from None
+    except MalformedInput as exc:
+        raise InputError(f"malformed {fmt or 'input'}: {exc}") from None
+
+
+def describe(exc: ValidationError) -> str:
+    from app.ingest.native import describe_validation_error
+
+    return describe_validation_error(exc)
+
+
+def _native(doc: Any, hints: Hints) -> list[Call]:
+    docs = doc if isinstance(doc, list) else [doc]
+    given = hints.given()
+    out = []
+    for d in docs:
+        if given or hints.variables:
+            d = {**d, **given}
+            if hints.variables:
+                d["variables"] = {**hints.variables, **(d.get("variables") or {})}
+        try:
+            out.append(Call.model_validate(d))
+        except ValidationError as exc:
+            raise InvalidCall(describe(exc)) from None
+    return out
+
+
+def to_call(raw: RawCall, hints: Hints) -> Call:
+    """A native call from a format's raw call: roles settled, empty utterances dropped,
+    sorted by time, the hints applied."""
+    company = hints.company
+    if "company" in hints.variables:
+        value = hints.variables["company"]
+        company = (value,) if isinstance(value, str) else tuple(value) if isinstance(value, list) else company
+    settled = settle(raw, hints.agent if hints.agent is not None else hints.agents.get(raw.format), company)
+    utterances = [{"speaker": role, "text": u.text, "start_ms": u.start_ms, "end_ms": u.end_ms}
+                  for u, role in zip(raw.utterances, settled.roles, strict=True) if u.text]
+    if utterances and all(u["start_ms"] is not None for u in utterances):
+        utterances.sort(key=lambda u: u["start_ms"])  # stable: two channels' sentences interleave by time
+    call_id = hints.call_id or raw.call_id or hints.fallback_call_id
+    if not call_id:
+        raise InvalidCall(f"the {raw.format} input holds no call id; give one (the call_id query parameter)")
+    doc = {"call_id": call_id, "utterances": utterances, "variables": hints.variables,
+           "source": {"format": raw.format, "roles": settled.method, "agent_speaker": settled.agent, "note": settled.reason}}
+    if raw.started_at:
+        doc["started_at"] = raw.started_at
+    if raw.direction:
+        doc["direction"] = raw.direction
+    doc.update(hints.given())
+    try:
+        return Call.model_validate(doc)
+    except ValidationError as exc:
+        raise InvalidCall(describe(exc)) from None
+
+
+def read_body(data: bytes, fmt: str | None = None, hints: Hints = Hints()) -> list[Call]:
+    """Every call in the input (a vendor's file holds one; a native JSON array may hold many).
+    Raises InputError (UnknownFormat, RolesUnknown) saying what is wrong."""
+    name, found = detect(data, fmt)
+    if name == "native":
+        return _native(found, hints)
+    return [to_call(raw, hints) for raw in found]

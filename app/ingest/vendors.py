@@ -1,0 +1,303 @@
+"""Readers of the JSON that speech-recognition services produce, one per format. Each takes
+the parsed document and returns the calls in it, or raises FormatMismatch saying what it
+looked for, or MalformedInput saying where the document is broken. Field references:
+README.md (Input formats); times end up in milliseconds whatever the format's unit.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from app.ingest.raw import FormatMismatch, MalformedInput, RawCall, RawUtterance, get, items, label, ms
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+# -- Alibaba Cloud ---------------------------------------------------------------------------
+
+def aliyun(doc: Any) -> list[RawCall]:
+    """Alibaba Cloud file transcription (录音文件识别): `Result.Sentences[]`, the bare
+    `Sentences` array, a bare list of sentences, and the lowerCamelCase variant with numbers as
+    strings (号码隐私保护). The speaker is `SpeakerId` where given (智能分轨), else `ChannelId`."""
+    call_id = None
+    if isinstance(doc, dict):
+        result = get(doc, "Result")
+        sentences = get(result, "Sentences") if isinstance(result, dict) else None
+        if sentences is None:
+            sentences = get(doc, "Sentences")
+        call_id = label(get(doc, "TaskId"))
+    else:
+        sentences = doc
+    if not isinstance(sentences, list) or not sentences or not all(
+            isinstance(s, dict) and get(s, "BeginTime") is not None and get(s, "ChannelId") is not None
+            for s in sentences[:3]):
+        raise FormatMismatch("no Result.Sentences / Sentences with BeginTime and ChannelId")
+    out = []
+    for i, s in enumerate(sentences):
+        where = f"Sentences[{i}]"
+        if not isinstance(s, dict):
+            raise MalformedInput(f"{where}: expected an object")
+        speaker = label(get(s, "SpeakerId"))
+        out.append(RawUtterance(speaker if speaker is not None else label(get(s, "ChannelId")), _text(get(s, "Text")),
+                                ms(get(s, "BeginTime"), f"{where}.BeginTime"), ms(get(s, "EndTime"), f"{where}.EndTime")))
+    return [RawCall("aliyun", out, call_id=call_id)]
+
+
+def paraformer(doc: Any) -> list[RawCall]:
+    """Alibaba Model Studio Paraformer / Fun-ASR file transcription: `transcripts[].sentences[]`,
+    one transcript per channel; the speaker is `speaker_id` where diarization gave one, else
+    the channel."""
+    transcripts = get(doc, "transcripts")
+    if not isinstance(transcripts, list) or not transcripts or not all(
+            isinstance(t, dict) and isinstance(get(t, "sentences"), list) for t in transcripts):
+        raise FormatMismatch("no transcripts[].sentences[]")
+    out = []
+    for ti, t in enumerate(transcripts):
+        channel = label(get(t, "channel_id"))
+        for i, s in enumerate(items(get(t, "sentences"), f"transcripts[{ti}].sentences")):
+            where = f"transcripts[{ti}].sentences[{i}]"
+            if not isinstance(s, dict):
+                raise MalformedInput(f"{where}: expected an object")
+            speaker = label(get(s, "speaker_id"))
+            out.append(RawUtterance(speaker if speaker is not None else channel, _text(get(s, "text")),
+                                    ms(get(s, "begin_time"), f"{where}.begin_time"),
+                                    ms(get(s, "end_time"), f"{where}.end_time")))
+    return [RawCall("paraformer", out)]
+
+
+# -- Tencent Cloud ---------------------------------------------------------------------------
+
+def tencent(doc: Any) -> list[RawCall]:
+    """Tencent Cloud DescribeTaskStatus (`Response.Data.ResultDetail[]`, or `Data` / the task
+    itself), and the callback's form fields once decoded (`resultDetail`, a JSON string).
+    The speaker is `SpeakerId` (with two channels: 0 left, 1 right)."""
+    task = doc
+    if isinstance(doc, dict) and isinstance(get(doc, "Response"), dict):
+        task = get(doc, "Response")
+    if isinstance(task, dict) and isinstance(get(task, "Data"), dict):
+        task = get(task, "Data")
+    details = get(task, "ResultDetail")
+    call_id = label(get(task, "TaskId", "requestId"))
+    if isinstance(details, str):  # the callback carries it as a JSON string
+        try:
+            details = json.loads(details)
+        except (ValueError, RecursionError) as exc:
+            raise MalformedInput(f"resultDetail is not valid JSON: {exc}") from None
+    if not isinstance(details, list) or (details and not all(
+            isinstance(d, dict) and (get(d, "FinalSentence") is not None or get(d, "StartMs") is not None)
+            for d in details[:3])):
+        raise FormatMismatch("no Response.Data.ResultDetail[] (or resultDetail) with FinalSentence and StartMs")
+    out = []
+    for i, d in enumerate(details):
+        where = f"ResultDetail[{i}]"
+        text = get(d, "FinalSentence")
+        if text is None:
+            text = get(d, "WrittenText")
+        out.append(RawUtterance(label(get(d, "SpeakerId")), _text(text), ms(get(d, "StartMs"), f"{where}.StartMs"),
+                                ms(get(d, "EndMs"), f"{where}.EndMs")))
+    return [RawCall("tencent", out, call_id=call_id)]
+
+
+# -- iFlytek ---------------------------------------------------------------------------------
+
+def _decoded(value: Any, where: str) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except (ValueError, RecursionError) as exc:
+            raise MalformedInput(f"{where} is not valid JSON: {exc}") from None
+    return value
+
+
+def iflytek(doc: Any) -> list[RawCall]:
+    """iFlytek 录音文件转写 (lfasr v2): `content.orderResult`, a JSON string whose
+    `lattice[].json_1best` are JSON strings again; `bg` / `ed` in ms as strings; the text is
+    the words `cw[0].w` joined (paragraph marks dropped); the speaker is the role number `rl`."""
+    content = get(doc, "content")
+    if not isinstance(content, dict) or get(content, "orderResult") is None:
+        raise FormatMismatch("no content.orderResult")
+    order = _decoded(get(content, "orderResult"), "content.orderResult")
+    info = get(content, "orderInfo")
+    call_id = label(get(info, "orderId"))
+    out = []
+    for i, entry in enumerate(items(get(order, "lattice"), "orderResult.lattice")):
+        where = f"lattice[{i}]"
+        best = _decoded(get(entry, "json_1best"), f"{where}.json_1best")
+        st = get(best, "st")
+        if not isinstance(st, dict):
+            raise MalformedInput(f"{where}.json_1best: no `st` object")
+        words = []
+        for rt in items(get(st, "rt"), f"{where}.st.rt"):
+            for ws in items(get(rt, "ws"), f"{where}.st.rt.ws"):
+                cw = items(get(ws, "cw"), f"{where}.st.rt.ws.cw")
+                if cw and isinstance(cw[0], dict) and get(cw[0], "wp") != "g":
+                    words.append(str(get(cw[0], "w", default="")))
+        out.append(RawUtterance(label(get(st, "rl")), "".join(words).strip(), ms(get(st, "bg"), f"{where}.st.bg"),
+                                ms(get(st, "ed"), f"{where}.st.ed")))
+    return [RawCall("iflytek", out, call_id=call_id)]
+
+
+# -- AWS -------------------------------------------------------------------------------------
+
+def aws_transcribe(doc: Any) -> list[RawCall]:
+    """Amazon Transcribe batch JSON. Times are strings of seconds. Utterances come from
+    `results.audio_segments` where present; else the items are grouped: consecutive items of
+    one speaker (`speaker_label`) or channel (`channel_labels`), punctuation attached."""
+    results = get(doc, "results")
+    if not isinstance(results, dict) or not isinstance(get(results, "items", "channel_labels", "audio_segments"), (list, dict)):
+        raise FormatMismatch("no results.items / results.audio_segments")
+    call_id = label(get(doc, "jobName"))
+    segments = get(results, "audio_segments")
+    out: list[RawUtterance] = []
+    if isinstance(segments, list) and segments:
+        for i, seg in enumerate(segments):
+            where = f"audio_segments[{i}]"
+            out.append(RawUtterance(label(get(seg, "speaker_label", "channel_label")), _text(get(seg, "transcript")),
+                                    ms(get(seg, "start_time"), f"{where}.start_time", 1000),
+                                    ms(get(seg, "end_time"), f"{where}.end_time", 1000)))
+        return [RawCall("aws-transcribe", out, call_id=call_id)]
+    channels = get(results, "channel_labels")
+    streams: list[tuple[str | None, list]] = []
+    if isinstance(channels, dict) and isinstance(get(channels, "channels"), list):
+        for ch in get(channels, "channels"):
+            streams.append((label(get(ch, "channel_label")), items(get(ch, "items"), "channel_labels.channels.items")))
+    else:
+        streams.append((None, items(get(results, "items"), "results.items")))
+    for channel, stream in streams:
+        current: RawUtterance | None = None
+        for i, item in enumerate(stream):
+            where = f"items[{i}]"
+            alts = items(get(item, "alternatives"), f"{where}.alternatives")
+            content = _text(get(alts[0], "content")) if alts and isinstance(alts[0], dict) else ""
+            if get(item, "type") == "punctuation":
+                if current is not None:
+                    current.text += content
+                continue
+            speaker = label(get(item, "speaker_label")) or channel
+            start = ms(get(item, "start_time"), f"{where}.start_time", 1000)
+            end = ms(get(item, "end_time"), f"{where}.end_time", 1000)
+            if current is None or current.speaker != speaker or (
+                    start is not None and current.end_ms is not None and start - current.end_ms > 1500):
+                current = RawUtterance(speaker, "", start, end)
+                out.append(current)
+            current.text += content
+            current.end_ms = end if end is not None else current.end_ms
+    return [RawCall("aws-transcribe", out, call_id=call_id)]
+
+
+def contact_lens(doc: Any) -> list[RawCall]:
+    """Amazon Connect Contact Lens post-call analysis: `Transcript[]` with `ParticipantId`,
+    times in ms; roles from `Participants[].ParticipantRole` (AGENT / CUSTOMER)."""
+    transcript = get(doc, "Transcript")
+    if not isinstance(transcript, list) or (transcript and not all(
+            isinstance(t, dict) and get(t, "ParticipantId") is not None for t in transcript[:3])):
+        raise FormatMismatch("no Transcript[] with ParticipantId")
+    roles = {label(get(p, "ParticipantId")): str(get(p, "ParticipantRole", default="")).upper()
+             for p in items(get(doc, "Participants"), "Participants") if isinstance(p, dict)}
+    out = []
+    for i, t in enumerate(transcript):
+        where = f"Transcript[{i}]"
+        who = label(get(t, "ParticipantId"))
+        role = {"AGENT": "agent", "CUSTOMER": "customer"}.get(roles.get(who) or (who or "").upper())
+        out.append(RawUtterance(who, _text(get(t, "Content")), ms(get(t, "BeginOffsetMillis"), f"{where}.BeginOffsetMillis"),
+                                ms(get(t, "EndOffsetMillis"), f"{where}.EndOffsetMillis"), role))
+    meta = get(doc, "CustomerMetadata")
+    return [RawCall("contact-lens", out, call_id=label(get(meta, "ContactId")))]
+
+
+# -- Whisper family, Volcengine --------------------------------------------------------------
+
+def whisper(doc: Any) -> list[RawCall]:
+    """openai-whisper / OpenAI verbose_json and diarized_json / faster-whisper dumps /
+    WhisperX: `segments[]` with `start` / `end` in seconds; the speaker is `speaker` where
+    diarization gave one (WhisperX SPEAKER_00, diarized_json A)."""
+    segments = get(doc, "segments") if isinstance(doc, dict) else doc
+    if not isinstance(segments, list) or not segments or not all(
+            isinstance(s, dict) and "start" in s and "text" in s for s in segments[:3]):
+        raise FormatMismatch("no segments[] with start and text")
+    out = []
+    for i, s in enumerate(segments):
+        where = f"segments[{i}]"
+        out.append(RawUtterance(label(get(s, "speaker")), _text(get(s, "text")), ms(get(s, "start"), f"{where}.start", 1000),
+                                ms(get(s, "end"), f"{where}.end", 1000)))
+    return [RawCall("whisper", out)]
+
+
+def volcengine(doc: Any) -> list[RawCall]:
+    """Volcengine (豆包) file recognition: `result.utterances[]` (v1: `result[].utterances[]`),
+    times in ms; the speaker is `additions.speaker` (or `channel_id`)."""
+    result = get(doc, "result")
+    if isinstance(result, list) and result and isinstance(result[0], dict):
+        result = result[0]
+    utterances = get(result, "utterances")
+    if not isinstance(utterances, list):
+        raise FormatMismatch("no result.utterances[]")
+    out = []
+    for i, u in enumerate(utterances):
+        where = f"utterances[{i}]"
+        if not isinstance(u, dict):
+            raise MalformedInput(f"{where}: expected an object")
+        additions = get(u, "additions")
+        speaker = label(get(additions, "speaker"))
+        if speaker is None:
+            speaker = label(get(u, "channel_id", "speaker"))
+        out.append(RawUtterance(speaker, _text(get(u, "text")), ms(get(u, "start_time"), f"{where}.start_time"),
+                                ms(get(u, "end_time"), f"{where}.end_time")))
+    return [RawCall("volcengine", out, call_id=label(get(doc, "reqid")))]
+
+
+# -- speech-analytics exports ----------------------------------------------------------------
+
+_ROLE_WORDS = {"agent": "agent", "customer": "customer", "caller": "customer", "client": "customer"}
+
+
+def speech_analytics(doc: Any) -> list[RawCall]:
+    """Contact-center speech-analytics exports with word timings: `plainTextTime.verbatims[]`
+    ({s, e, w, sp}), or `transcript_detailed.words[]` grouped into fragments by speaker;
+    `sp` is Agent / Customer. Call id, start time and direction from `metadata`."""
+    plain = get(doc, "plainTextTime")
+    verbatims = get(plain, "verbatims")
+    detailed = get(get(doc, "transcript_detailed"), "words")
+    if not isinstance(verbatims, list) and not isinstance(detailed, list):
+        raise FormatMismatch("no plainTextTime.verbatims[] or transcript_detailed.words[]")
+    out: list[RawUtterance] = []
+    if isinstance(verbatims, list):
+        for i, v in enumerate(verbatims):
+            where = f"verbatims[{i}]"
+            sp = label(get(v, "sp"))
+            out.append(RawUtterance(sp, _text(get(v, "w")), ms(get(v, "s"), f"{where}.s"), ms(get(v, "e"), f"{where}.e"),
+                                    _ROLE_WORDS.get((sp or "").lower())))
+    else:
+        current: RawUtterance | None = None
+        for i, w in enumerate(detailed):
+            where = f"words[{i}]"
+            sp = label(get(w, "sp"))
+            start, end = ms(get(w, "s"), f"{where}.s"), ms(get(w, "e"), f"{where}.e")
+            if current is None or current.speaker != sp:
+                current = RawUtterance(sp, "", start, end, _ROLE_WORDS.get((sp or "").lower()))
+                out.append(current)
+            current.text = f"{current.text} {_text(get(w, 'w'))}".strip()
+            current.end_ms = end if end is not None else current.end_ms
+    meta = get(doc, "metadata")
+    direction = get(meta, "Direction")
+    direction = {0: "inbound", 1: "inbound", 2: "outbound"}.get(int(direction)) \
+        if isinstance(direction, (int, str)) and str(direction).isdigit() else None
+    started = get(meta, "Local_audio_start_time")
+    return [RawCall("speech-analytics", out, call_id=label(get(meta, "ContactID")) or label(get(doc, "mediaId")),
+                    started_at=started if isinstance(started, str) else None, direction=direction)]
+
+
+JSON_READERS = {
+    "aliyun": aliyun,
+    "paraformer": paraformer,
+    "tencent": tencent,
+    "iflytek": iflytek,
+    "aws-transcribe": aws_transcribe,
+    "contact-lens": contact_lens,
+    "whisper": whisper,
+    "volcengine": volcengine,
+    "speech-analytics": speech_analytics,
+}
