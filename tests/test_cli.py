@@ -332,7 +332,9 @@ def test_format_and_agent_options(tmp_path, capsys):
     assert main(["score", str(aliyun), "--format", "tencent"]) == 1
     assert "not tencent" in capsys.readouterr().err
     lines = tmp_path / "vendor.jsonl"
+    volcengine = json.loads((SAMPLES / "formats" / "volcengine.json").read_text(encoding="utf-8"))
     lines.write_text(aliyun.read_text(encoding="utf-8").replace("\n", "") + "\n"
-                     + (SAMPLES / "call.json").read_text(encoding="utf-8").replace("\n", "") + "\n", encoding="utf-8")
+                     + (SAMPLES / "call.json").read_text(encoding="utf-8").replace("\n", "") + "\n"
+                     + json.dumps({**volcengine, "reqid": "v-7"}, ensure_ascii=False) + "\n", encoding="utf-8")
     assert main(["score", str(lines)]) == 0
-    assert [json.loads(x)["call_id"] for x in capsys.readouterr().out.splitlines()] == ["rf-20261127-0001", "c-0001"]
+    assert [json.loads(x)["call_id"] for x in capsys.readouterr().out.splitlines()] == ["rf-20261127-0001", "c-0001", "v-7"]

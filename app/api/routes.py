@@ -16,6 +16,7 @@ from app.api import schemas
 from app.api.auth import require
 from app.api.metrics import metrics_response, record_result
 from app.ingest.formats import BOM, FORMATS, InvalidCall, read_body
+from app.ingest.native import looks_native, not_native
 from app.models import Call, CallResult, IsoDay, IsoTime
 from app.score.scorer import score_call
 from app.store import calls as store
@@ -79,10 +80,14 @@ async def _in_thread(fn, *args, limiter=None):
     return await run_sync(partial(fn, *args), limiter=limiter)
 
 
-def _parse(body: bytes) -> Call:
+def _parse(body: bytes, fmt: str | None) -> Call | None:
+    """The native call in the body; None when the body is plainly another format that holds
+    "utterances" further in (Volcengine), to be read by app.ingest."""
     try:
         return Call.model_validate_json(body.removeprefix(BOM))
     except ValidationError as exc:
+        if fmt is None and not_native(exc):
+            return None
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
 
 
@@ -112,9 +117,10 @@ def _hints(request: Request, ingest: Ingest):
 
 
 def _score_job(app, body: bytes, fmt: str | None, hints) -> tuple[CallResult, Call, bytes]:
-    if hints is None and fmt in (None, "native") and (b'"utterances"' in body[:65536] or not body.strip()):
-        call = _parse(body)  # native JSON as it comes: the fast path
-    else:
+    call = None
+    if hints is None and (fmt == "native" or (fmt is None and (looks_native(body) or not body.strip()))):
+        call = _parse(body, fmt)  # native JSON as it comes: the fast path
+    if call is None:
         calls = read_body(body, fmt, hints or app.state.hints)
         if len(calls) != 1:
             raise InvalidCall(f"the body holds {len(calls)} calls; send one call per request")

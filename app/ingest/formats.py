@@ -11,12 +11,12 @@ everywhere.
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from app.errors import InputError
 from app.ingest.raw import FormatMismatch, MalformedInput, RawCall
@@ -76,13 +76,13 @@ def _decode(data: bytes) -> str:
             raise InputError(f"not UTF-8 (nor GB18030) text: {utf8.reason} at byte {utf8.start}") from None
 
 
-def _json(text: str) -> Any:
+def _json(data: bytes) -> Any:
+    """The JSON document (pydantic-core's parser: faster than the json module, and strict:
+    a lone surrogate escape is refused)."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    except RecursionError:
-        raise InputError("invalid JSON: nested too deeply") from None
+        return from_json(data)
+    except ValueError as exc:
+        raise InputError(f"invalid JSON: {str(exc).strip()}") from None
 
 
 def _is_native(doc: Any) -> bool:
@@ -103,16 +103,19 @@ def detect(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall] | An
     """(format, raw calls) of the input, or ("native", the parsed JSON document)."""
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
-    text = _decode(data.removeprefix(BOM))
-    stripped = text.lstrip()
+    data = data.removeprefix(BOM)
+    if b"\x00" in data[:4096]:
+        raise InputError("a binary file, not a transcript (it holds NUL bytes)")
+    head = data[:64].lstrip()[:1]
     json_error = None
+    text = ""
     try:
         doc = None
-        if fmt in JSON_READERS or fmt == "native" or (fmt is None and stripped[:1] in "{["):
+        if fmt in JSON_READERS or fmt == "native" or (fmt is None and head in (b"{", b"[")):
             try:
-                doc = _json(text)
+                doc = _json(data)
             except InputError as exc:
-                if fmt is not None or stripped[:1] == "{":
+                if fmt is not None or head == b"{":
                     raise
                 json_error = exc  # "[00:00:01] 坐席：…" starts like a JSON array too
         if doc is not None:
@@ -127,6 +130,7 @@ def detect(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall] | An
                 except FormatMismatch as exc:
                     tried[name] = str(exc)
             raise UnknownFormat(tried)
+        text = _decode(data)
         if fmt == "tencent-callback" or fmt is None:
             form = _form(text)
             if form is not None and "resultDetail" in form:

@@ -7,6 +7,7 @@ so one bad record never stops the others and none is dropped silently.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -59,6 +60,24 @@ def describe_validation_error(exc: ValidationError, limit: int = 5) -> str:
     return "; ".join(parts)
 
 
+_NATIVE_SPEAKER = re.compile(rb'"speaker"\s*:\s*"(?:agent|customer)"')
+
+
+def looks_native(data: bytes) -> bool:
+    """A cheap first guess (one C-level search each) that JSON is a native call: it holds
+    utterances and a speaker written as agent or customer. Others (Volcengine's
+    result.utterances, with speakers "1" and "2") go to the format readers at once."""
+    head = data[:65536]
+    return b'"utterances"' in head and _NATIVE_SPEAKER.search(head) is not None
+
+
+def not_native(exc: ValidationError) -> bool:
+    """Does this refusal of a native parse mean the input is another format (a JSON object
+    with neither call_id nor utterances at the top), rather than a native call with a mistake?"""
+    missing = {e["loc"][0] for e in exc.errors() if e["type"] == "missing" and len(e["loc"]) == 1}
+    return {"call_id", "utterances"} <= missing
+
+
 def parse_call(text: str | bytes) -> Call:
     """Parse one native call; raises pydantic's ValidationError (see describe_validation_error)."""
     return Call.model_validate_json(text)
@@ -97,10 +116,16 @@ def _lines(source: str, stream, first_line: int = 1, fmt: str | None = None, hin
             line = line.removeprefix(BOM)
         if not line:
             continue
-        if fmt not in (None, "native") or (fmt is None and b'"utterances"' not in line):
+        if fmt not in (None, "native") or (fmt is None and not looks_native(line)):
             yield from _other(source, number, line, fmt, hints, f"{stem}:{number}")
             continue
-        yield _record(source, number, line)
+        try:
+            yield Record(source, number, parse_call(line), None, len(line))
+        except ValidationError as exc:
+            if fmt is None and not_native(exc):  # "utterances" further in: a vendor's JSON (Volcengine)
+                yield from _other(source, number, line, fmt, hints, f"{stem}:{number}")
+            else:
+                yield Record(source, number, None, describe_validation_error(exc), len(line))
 
 
 def _native_doc(doc) -> bool:

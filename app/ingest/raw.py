@@ -40,24 +40,34 @@ class RawCall:
 
 
 def get(obj: Any, *names: str, default: Any = None) -> Any:
-    """A field by any of its names, in any letter case (SecretAsrReport writes BeginTime as
-    beginTime)."""
+    """A field by any of its names, written as given, in lowerCamelCase or in lower case
+    (SecretAsrReport writes BeginTime as beginTime)."""
     if not isinstance(obj, dict):
         return default
     for name in names:
-        if name in obj:
-            return obj[name]
-    lowered = {k.lower(): v for k, v in obj.items() if isinstance(k, str)}
-    for name in names:
-        if name.lower() in lowered:
-            return lowered[name.lower()]
+        value = obj.get(name, _MISSING)
+        if value is _MISSING:
+            value = obj.get(name[:1].lower() + name[1:], _MISSING)
+            if value is _MISSING:
+                value = obj.get(name.lower(), _MISSING)
+        if value is not _MISSING:
+            return value
     return default
 
 
-def number(value: Any, where: str) -> float | None:
+_MISSING = object()
+
+
+def place(where: str | tuple) -> str:
+    """Where in the document (a tuple is formatted only when there is something to report)."""
+    return f"{where[0]}[{where[1]}].{where[2]}" if isinstance(where, tuple) else where
+
+
+def number(value: Any, where: str | tuple) -> float | None:
     """A number that may arrive as a string ("0.52", "4180"); None for missing or empty."""
     if value is None or value == "":
         return None
+    where = place(where)
     if isinstance(value, bool):
         raise MalformedInput(f"{where}: expected a number, got {value!r}")
     try:
@@ -69,14 +79,31 @@ def number(value: Any, where: str) -> float | None:
     return out
 
 
-def ms(value: Any, where: str, scale: float = 1.0) -> int | None:
+def ms(value: Any, where: str | tuple, scale: float = 1.0) -> int | None:
     """A time in milliseconds from a value in some unit (scale: milliseconds per unit)."""
+    if type(value) is int and scale == 1.0 and value >= 0:
+        return value  # the usual case, at once
     n = number(value, where)
     return None if n is None else int(round(n * scale))
 
 
+def key(obj: dict, name: str) -> str:
+    """How this document spells a field (BeginTime, beginTime or begintime): looked up once
+    per call, then used for every entry."""
+    for k in (name, name[:1].lower() + name[1:], name.lower()):
+        if k in obj:
+            return k
+    return name
+
+
+def text_of(value: Any) -> str:
+    return value.strip() if type(value) is str else ""
+
+
 def label(value: Any) -> str | None:
     """A speaker label as text ("1" for 1 and "1"); None when absent."""
+    if type(value) is int:
+        return str(value)
     if value is None or value == "":
         return None
     if isinstance(value, float) and value.is_integer():
@@ -84,9 +111,9 @@ def label(value: Any) -> str | None:
     return str(value).strip() or None
 
 
-def items(value: Any, where: str) -> list:
+def items(value: Any, where: str | tuple) -> list:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise MalformedInput(f"{where}: expected a list, got {type(value).__name__}")
+        raise MalformedInput(f"{place(where)}: expected a list, got {type(value).__name__}")
     return value

@@ -16,12 +16,18 @@ from dataclasses import dataclass
 from app.errors import InputError
 from app.ingest.raw import RawCall
 
-# What an agent says and a customer hardly ever does, in the first few turns.
-_GREETING = re.compile(r"(您好|你好).{0,12}(这里是|这边是|欢迎致电|欢迎来电|很高兴为您服务|工号|客服|请问有什么|有什么可以帮)")
-_SERVICE = re.compile(r"请问有什么可以帮|有什么可以帮您|很高兴为您服务|为您服务|感谢您的来电|感谢来电|给您添麻烦|帮您查|帮您看|帮您登记|"
-                      r"请问您是|请问是.{1,3}(先生|女士)|请您稍等|您稍等|工号")
+# What an agent says and a customer hardly ever does: the service greeting in the first few
+# turns (weighed 3), and the service's way of talking all through the call (1 each).
+_GREETING = re.compile(r"(您好|你好|上午好|下午好|晚上好|欢迎)[^|]{0,12}(这里是|这边是|欢迎致电|欢迎来电|很高兴为您服务|工号|客服|"
+                       r"热线|服务中心|售后|请问有什么|有什么可以帮|需要什么帮助|请讲)|工号[^|]{0,6}为您服务")
+_SERVICE = re.compile(r"为您|帮您|给您|请您|麻烦您|您的|您这边|您说的|您看|您稍等|稍等|请问|登记|工单|保修|"
+                      r"感谢您|感谢来电|祝您|再见|工号|客服|不好意思")
+# ... and what a caller says of their own things to the service
+_CALLER = re.compile(r"你们|我家|我的|我买|我们家|我这个|我那个|你好我|喂你好|什么时候能|怎么回事|太差|投诉你")
 _PUNCT = re.compile(r"[\s，。、！？；：,.!?;:…~\-\"'“”‘’]")
 FIRST_TURNS = 3  # a speaker's utterances read for the greeting and the company's name
+MARGIN = 3  # how much more agent-like the agent must sound than anyone else
+READ_CHARS = 600  # of each speaker's speech, read for the way they talk (enough to tell; bounded cost)
 
 
 class RolesUnknown(InputError):
@@ -75,32 +81,38 @@ def _infer(raw: RawCall, labels: list[str | None], company: tuple[str, ...]) -> 
             f"cannot tell the agent from the customer: the {raw.format} input names "
             f"{'no speakers' if labels == [None] else 'one speaker only'}. Send it with speaker labels "
             "(diarization or channel identification), or as native JSON")
-    forms = tuple(_PUNCT.sub("", c) for c in company if c)
-    evidence: dict[str | None, list[str]] = {}
-    seen: dict[str | None, int] = {}
+    forms = tuple(f for f in (_PUNCT.sub("", c) for c in company if c) if f)
+    said: dict[str | None, list[str]] = {}
     for u in raw.utterances:
-        n = seen.get(u.speaker, 0)
-        seen[u.speaker] = n + 1
-        text = _PUNCT.sub("", u.text)
-        why = evidence.setdefault(u.speaker, [])
-        if n < FIRST_TURNS:
-            if _GREETING.search(text) and "greets" not in why:
-                why.append("greets")
-            for form in forms:
-                if form and form in text and "names the company" not in why:
-                    why.append("names the company")
-        m = _SERVICE.search(text)
-        if m and len([w for w in why if w.startswith("says")]) < 2 and f"says {m.group(0)}" not in why:
-            why.append(f"says {m.group(0)}")
-    weight = {label: sum(3 if w in ("greets", "names the company") else 1 for w in why)
-              for label, why in evidence.items()}
-    ranked = sorted(labels, key=lambda x: weight.get(x, 0), reverse=True)
+        said.setdefault(u.speaker, []).append(u.text)
+    greets: dict[str | None, bool] = {}
+    names: dict[str | None, bool] = {}
+    service: dict[str | None, int] = {}
+    caller: dict[str | None, int] = {}
+    for x, texts in said.items():
+        # one pass per speaker; "|" between utterances, so no phrase is found across two
+        first = _PUNCT.sub("", "|".join(texts[:FIRST_TURNS]))
+        whole = "|".join(texts)[:READ_CHARS]
+        greets[x] = bool(_GREETING.search(first))
+        names[x] = any(f in first for f in forms)
+        service[x] = len(_SERVICE.findall(whole))
+        caller[x] = len(_CALLER.findall(whole))
+
+    def weight(x) -> int:
+        return 3 * greets.get(x, False) + 3 * names.get(x, False) + service.get(x, 0) - caller.get(x, 0)
+
+    def why(x) -> str:
+        parts = [w for w, on in (("greets the caller", greets.get(x)), ("names the company", names.get(x))) if on]
+        parts.append(f"{service.get(x, 0)} service phrases against {caller.get(x, 0)} of a caller's")
+        return ", ".join(parts)
+
+    ranked = sorted(labels, key=weight, reverse=True)
     best, second = ranked[0], ranked[1]
-    if weight.get(best, 0) < 2 or weight.get(best, 0) - weight.get(second, 0) < 2:
-        found = "; ".join(f"{x!r}: {', '.join(evidence[x])}" for x in labels if evidence.get(x))
+    if weight(best) < MARGIN or weight(best) - weight(second) < MARGIN:
         raise RolesUnknown(
             f"cannot tell which speaker is the agent ({_describe(labels)}): "
-            + (f"the evidence is even ({found})" if found else "no speaker greets, names the company or offers help")
+            + "; ".join(f"{x!r} {why(x)}" for x in labels)
             + ". Give the agent's speaker label (?agent=LABEL, --agent LABEL, or CALLQA_AGENT_SPEAKERS for the format)")
     roles = ["agent" if u.speaker == best else "customer" for u in raw.utterances]
-    return Settled(roles, "inferred", best, f"speaker {best!r} inferred as the agent: {', '.join(evidence[best])}")
+    return Settled(roles, "inferred", best, f"speaker {best!r} inferred as the agent: {why(best)}; "
+                                            f"{', '.join(repr(x) for x in ranked[1:])}: {why(second)}")

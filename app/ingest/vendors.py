@@ -9,12 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.ingest.raw import FormatMismatch, MalformedInput, RawCall, RawUtterance, get, items, label, ms
+from pydantic_core import from_json
 
-
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
+from app.ingest.raw import FormatMismatch, MalformedInput, RawCall, RawUtterance, get, items, key, label, ms, place
+from app.ingest.raw import text_of as _text
 
 # -- Alibaba Cloud ---------------------------------------------------------------------------
 
@@ -35,14 +33,16 @@ def aliyun(doc: Any) -> list[RawCall]:
             isinstance(s, dict) and get(s, "BeginTime") is not None and get(s, "ChannelId") is not None
             for s in sentences[:3]):
         raise FormatMismatch("no Result.Sentences / Sentences with BeginTime and ChannelId")
+    first = sentences[0]
+    k_begin, k_end, k_text = key(first, "BeginTime"), key(first, "EndTime"), key(first, "Text")
+    k_channel, k_speaker = key(first, "ChannelId"), key(first, "SpeakerId")
     out = []
     for i, s in enumerate(sentences):
-        where = f"Sentences[{i}]"
         if not isinstance(s, dict):
-            raise MalformedInput(f"{where}: expected an object")
-        speaker = label(get(s, "SpeakerId"))
-        out.append(RawUtterance(speaker if speaker is not None else label(get(s, "ChannelId")), _text(get(s, "Text")),
-                                ms(get(s, "BeginTime"), f"{where}.BeginTime"), ms(get(s, "EndTime"), f"{where}.EndTime")))
+            raise MalformedInput(f"Sentences[{i}]: expected an object")
+        speaker = label(s.get(k_speaker))
+        out.append(RawUtterance(speaker if speaker is not None else label(s.get(k_channel)), _text(s.get(k_text)),
+                                ms(s.get(k_begin), ("Sentences", i, "BeginTime")), ms(s.get(k_end), ("Sentences", i, "EndTime"))))
     return [RawCall("aliyun", out, call_id=call_id)]
 
 
@@ -52,19 +52,18 @@ def paraformer(doc: Any) -> list[RawCall]:
     the channel."""
     transcripts = get(doc, "transcripts")
     if not isinstance(transcripts, list) or not transcripts or not all(
-            isinstance(t, dict) and isinstance(get(t, "sentences"), list) for t in transcripts):
+            isinstance(t, dict) and isinstance(t.get("sentences"), list) for t in transcripts):
         raise FormatMismatch("no transcripts[].sentences[]")
     out = []
     for ti, t in enumerate(transcripts):
-        channel = label(get(t, "channel_id"))
-        for i, s in enumerate(items(get(t, "sentences"), f"transcripts[{ti}].sentences")):
-            where = f"transcripts[{ti}].sentences[{i}]"
+        channel = label(t.get("channel_id"))
+        for i, s in enumerate(items(t.get("sentences"), f"transcripts[{ti}].sentences")):
             if not isinstance(s, dict):
-                raise MalformedInput(f"{where}: expected an object")
-            speaker = label(get(s, "speaker_id"))
-            out.append(RawUtterance(speaker if speaker is not None else channel, _text(get(s, "text")),
-                                    ms(get(s, "begin_time"), f"{where}.begin_time"),
-                                    ms(get(s, "end_time"), f"{where}.end_time")))
+                raise MalformedInput(f"transcripts[{ti}].sentences[{i}]: expected an object")
+            speaker = label(s.get("speaker_id"))
+            out.append(RawUtterance(speaker if speaker is not None else channel, _text(s.get("text")),
+                                    ms(s.get("begin_time"), (f"transcripts[{ti}].sentences", i, "begin_time")),
+                                    ms(s.get("end_time"), (f"transcripts[{ti}].sentences", i, "end_time"))))
     return [RawCall("paraformer", out)]
 
 
@@ -87,28 +86,30 @@ def tencent(doc: Any) -> list[RawCall]:
         except (ValueError, RecursionError) as exc:
             raise MalformedInput(f"resultDetail is not valid JSON: {exc}") from None
     if not isinstance(details, list) or (details and not all(
-            isinstance(d, dict) and (get(d, "FinalSentence") is not None or get(d, "StartMs") is not None)
+            isinstance(d, dict) and (d.get("FinalSentence") is not None or d.get("StartMs") is not None)
             for d in details[:3])):
         raise FormatMismatch("no Response.Data.ResultDetail[] (or resultDetail) with FinalSentence and StartMs")
     out = []
     for i, d in enumerate(details):
-        where = f"ResultDetail[{i}]"
-        text = get(d, "FinalSentence")
+        if not isinstance(d, dict):
+            raise MalformedInput(f"ResultDetail[{i}]: expected an object")
+        text = d.get("FinalSentence")
         if text is None:
-            text = get(d, "WrittenText")
-        out.append(RawUtterance(label(get(d, "SpeakerId")), _text(text), ms(get(d, "StartMs"), f"{where}.StartMs"),
-                                ms(get(d, "EndMs"), f"{where}.EndMs")))
+            text = d.get("WrittenText")
+        out.append(RawUtterance(label(d.get("SpeakerId")), _text(text), ms(d.get("StartMs"), ("ResultDetail", i, "StartMs")),
+                                ms(d.get("EndMs"), ("ResultDetail", i, "EndMs"))))
     return [RawCall("tencent", out, call_id=call_id)]
 
 
 # -- iFlytek ---------------------------------------------------------------------------------
 
-def _decoded(value: Any, where: str) -> Any:
+def _decoded(value: Any, where: str | tuple) -> Any:
+    """JSON held in a string (iFlytek nests it twice)."""
     if isinstance(value, str):
         try:
-            return json.loads(value)
-        except (ValueError, RecursionError) as exc:
-            raise MalformedInput(f"{where} is not valid JSON: {exc}") from None
+            return from_json(value)
+        except ValueError as exc:
+            raise MalformedInput(f"{place(where)} is not valid JSON: {exc}") from None
     return value
 
 
@@ -124,19 +125,18 @@ def iflytek(doc: Any) -> list[RawCall]:
     call_id = label(get(info, "orderId"))
     out = []
     for i, entry in enumerate(items(get(order, "lattice"), "orderResult.lattice")):
-        where = f"lattice[{i}]"
-        best = _decoded(get(entry, "json_1best"), f"{where}.json_1best")
+        best = _decoded(get(entry, "json_1best"), ("lattice", i, "json_1best"))
         st = get(best, "st")
         if not isinstance(st, dict):
-            raise MalformedInput(f"{where}.json_1best: no `st` object")
+            raise MalformedInput(f"lattice[{i}].json_1best: no `st` object")
         words = []
-        for rt in items(get(st, "rt"), f"{where}.st.rt"):
-            for ws in items(get(rt, "ws"), f"{where}.st.rt.ws"):
-                cw = items(get(ws, "cw"), f"{where}.st.rt.ws.cw")
+        for rt in items(st.get("rt"), ("lattice", i, "st.rt")):
+            for ws in items(get(rt, "ws"), ("lattice", i, "st.rt.ws")):
+                cw = items(get(ws, "cw"), ("lattice", i, "st.rt.ws.cw"))
                 if cw and isinstance(cw[0], dict) and get(cw[0], "wp") != "g":
                     words.append(str(get(cw[0], "w", default="")))
-        out.append(RawUtterance(label(get(st, "rl")), "".join(words).strip(), ms(get(st, "bg"), f"{where}.st.bg"),
-                                ms(get(st, "ed"), f"{where}.st.ed")))
+        out.append(RawUtterance(label(st.get("rl")), "".join(words).strip(), ms(st.get("bg"), ("lattice", i, "st.bg")),
+                                ms(st.get("ed"), ("lattice", i, "st.ed"))))
     return [RawCall("iflytek", out, call_id=call_id)]
 
 
@@ -154,10 +154,11 @@ def aws_transcribe(doc: Any) -> list[RawCall]:
     out: list[RawUtterance] = []
     if isinstance(segments, list) and segments:
         for i, seg in enumerate(segments):
-            where = f"audio_segments[{i}]"
-            out.append(RawUtterance(label(get(seg, "speaker_label", "channel_label")), _text(get(seg, "transcript")),
-                                    ms(get(seg, "start_time"), f"{where}.start_time", 1000),
-                                    ms(get(seg, "end_time"), f"{where}.end_time", 1000)))
+            if not isinstance(seg, dict):
+                raise MalformedInput(f"audio_segments[{i}]: expected an object")
+            out.append(RawUtterance(label(seg.get("speaker_label") or seg.get("channel_label")), _text(seg.get("transcript")),
+                                    ms(seg.get("start_time"), ("audio_segments", i, "start_time"), 1000),
+                                    ms(seg.get("end_time"), ("audio_segments", i, "end_time"), 1000)))
         return [RawCall("aws-transcribe", out, call_id=call_id)]
     channels = get(results, "channel_labels")
     streams: list[tuple[str | None, list]] = []
@@ -169,16 +170,17 @@ def aws_transcribe(doc: Any) -> list[RawCall]:
     for channel, stream in streams:
         current: RawUtterance | None = None
         for i, item in enumerate(stream):
-            where = f"items[{i}]"
-            alts = items(get(item, "alternatives"), f"{where}.alternatives")
+            if not isinstance(item, dict):
+                raise MalformedInput(f"items[{i}]: expected an object")
+            alts = items(item.get("alternatives"), ("items", i, "alternatives"))
             content = _text(get(alts[0], "content")) if alts and isinstance(alts[0], dict) else ""
-            if get(item, "type") == "punctuation":
+            if item.get("type") == "punctuation":
                 if current is not None:
                     current.text += content
                 continue
-            speaker = label(get(item, "speaker_label")) or channel
-            start = ms(get(item, "start_time"), f"{where}.start_time", 1000)
-            end = ms(get(item, "end_time"), f"{where}.end_time", 1000)
+            speaker = label(item.get("speaker_label")) or channel
+            start = ms(item.get("start_time"), ("items", i, "start_time"), 1000)
+            end = ms(item.get("end_time"), ("items", i, "end_time"), 1000)
             if current is None or current.speaker != speaker or (
                     start is not None and current.end_ms is not None and start - current.end_ms > 1500):
                 current = RawUtterance(speaker, "", start, end)
@@ -193,17 +195,18 @@ def contact_lens(doc: Any) -> list[RawCall]:
     times in ms; roles from `Participants[].ParticipantRole` (AGENT / CUSTOMER)."""
     transcript = get(doc, "Transcript")
     if not isinstance(transcript, list) or (transcript and not all(
-            isinstance(t, dict) and get(t, "ParticipantId") is not None for t in transcript[:3])):
+            isinstance(t, dict) and t.get("ParticipantId") is not None for t in transcript[:3])):
         raise FormatMismatch("no Transcript[] with ParticipantId")
     roles = {label(get(p, "ParticipantId")): str(get(p, "ParticipantRole", default="")).upper()
              for p in items(get(doc, "Participants"), "Participants") if isinstance(p, dict)}
     out = []
     for i, t in enumerate(transcript):
-        where = f"Transcript[{i}]"
-        who = label(get(t, "ParticipantId"))
+        if not isinstance(t, dict):
+            raise MalformedInput(f"Transcript[{i}]: expected an object")
+        who = label(t.get("ParticipantId"))
         role = {"AGENT": "agent", "CUSTOMER": "customer"}.get(roles.get(who) or (who or "").upper())
-        out.append(RawUtterance(who, _text(get(t, "Content")), ms(get(t, "BeginOffsetMillis"), f"{where}.BeginOffsetMillis"),
-                                ms(get(t, "EndOffsetMillis"), f"{where}.EndOffsetMillis"), role))
+        out.append(RawUtterance(who, _text(t.get("Content")), ms(t.get("BeginOffsetMillis"), ("Transcript", i, "BeginOffsetMillis")),
+                                ms(t.get("EndOffsetMillis"), ("Transcript", i, "EndOffsetMillis")), role))
     meta = get(doc, "CustomerMetadata")
     return [RawCall("contact-lens", out, call_id=label(get(meta, "ContactId")))]
 
@@ -220,9 +223,10 @@ def whisper(doc: Any) -> list[RawCall]:
         raise FormatMismatch("no segments[] with start and text")
     out = []
     for i, s in enumerate(segments):
-        where = f"segments[{i}]"
-        out.append(RawUtterance(label(get(s, "speaker")), _text(get(s, "text")), ms(get(s, "start"), f"{where}.start", 1000),
-                                ms(get(s, "end"), f"{where}.end", 1000)))
+        if not isinstance(s, dict):
+            raise MalformedInput(f"segments[{i}]: expected an object")
+        out.append(RawUtterance(label(s.get("speaker")), _text(s.get("text")), ms(s.get("start"), ("segments", i, "start"), 1000),
+                                ms(s.get("end"), ("segments", i, "end"), 1000)))
     return [RawCall("whisper", out)]
 
 
@@ -237,15 +241,14 @@ def volcengine(doc: Any) -> list[RawCall]:
         raise FormatMismatch("no result.utterances[]")
     out = []
     for i, u in enumerate(utterances):
-        where = f"utterances[{i}]"
         if not isinstance(u, dict):
-            raise MalformedInput(f"{where}: expected an object")
-        additions = get(u, "additions")
+            raise MalformedInput(f"utterances[{i}]: expected an object")
+        additions = u.get("additions")
         speaker = label(get(additions, "speaker"))
         if speaker is None:
             speaker = label(get(u, "channel_id", "speaker"))
-        out.append(RawUtterance(speaker, _text(get(u, "text")), ms(get(u, "start_time"), f"{where}.start_time"),
-                                ms(get(u, "end_time"), f"{where}.end_time")))
+        out.append(RawUtterance(speaker, _text(u.get("text")), ms(u.get("start_time"), ("utterances", i, "start_time")),
+                                ms(u.get("end_time"), ("utterances", i, "end_time"))))
     return [RawCall("volcengine", out, call_id=label(get(doc, "reqid")))]
 
 
@@ -266,16 +269,18 @@ def speech_analytics(doc: Any) -> list[RawCall]:
     out: list[RawUtterance] = []
     if isinstance(verbatims, list):
         for i, v in enumerate(verbatims):
-            where = f"verbatims[{i}]"
-            sp = label(get(v, "sp"))
-            out.append(RawUtterance(sp, _text(get(v, "w")), ms(get(v, "s"), f"{where}.s"), ms(get(v, "e"), f"{where}.e"),
+            if not isinstance(v, dict):
+                raise MalformedInput(f"verbatims[{i}]: expected an object")
+            sp = label(v.get("sp"))
+            out.append(RawUtterance(sp, _text(v.get("w")), ms(v.get("s"), ("verbatims", i, "s")), ms(v.get("e"), ("verbatims", i, "e")),
                                     _ROLE_WORDS.get((sp or "").lower())))
     else:
         current: RawUtterance | None = None
         for i, w in enumerate(detailed):
-            where = f"words[{i}]"
-            sp = label(get(w, "sp"))
-            start, end = ms(get(w, "s"), f"{where}.s"), ms(get(w, "e"), f"{where}.e")
+            if not isinstance(w, dict):
+                raise MalformedInput(f"words[{i}]: expected an object")
+            sp = label(w.get("sp"))
+            start, end = ms(w.get("s"), ("words", i, "s")), ms(w.get("e"), ("words", i, "e"))
             if current is None or current.speaker != sp:
                 current = RawUtterance(sp, "", start, end, _ROLE_WORDS.get((sp or "").lower()))
                 out.append(current)

@@ -233,6 +233,15 @@ def test_bad_files_are_refused_with_a_reason(client, body, query, status, messag
     assert _stored(client) == before
 
 
+def test_a_vendor_body_holding_utterances_is_not_taken_for_native_json(client):
+    """Volcengine's result.utterances must not send the body down the native path."""
+    body = (FORMATS_DIR / "volcengine.json").read_bytes()
+    r = client.post("/v1/score", content=body, headers=auth("ingest"))
+    assert r.status_code == 422 and "volcengine input holds no call id" in r.text
+    r = client.post("/v1/score?call_id=v-1", content=body, headers=auth("ingest"))
+    assert r.status_code == 200 and r.json()["source"]["format"] == "volcengine"
+
+
 def test_unknown_formats_list_every_reader_tried(client):
     r = client.post("/v1/score", content=b'{"foo": 1}', headers=auth("ingest"))
     assert r.status_code == 415
