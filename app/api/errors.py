@@ -74,7 +74,9 @@ def install(app: FastAPI) -> None:
 
         if isinstance(exc, UnknownFormat):
             return error_response(415, str(exc), [{"format": k, "message": v} for k, v in exc.tried.items()])
-        if isinstance(exc, (InvalidCall, RolesUnknown)):
+        if isinstance(exc, InvalidCall):
+            return error_response(422, str(exc), exc.details)
+        if isinstance(exc, RolesUnknown):
             return error_response(422, str(exc))
         return error_response(400, str(exc))
 

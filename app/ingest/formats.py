@@ -51,7 +51,19 @@ class Hints:
 
 
 class InvalidCall(InputError):
-    """The input was read, but the call in it is not valid (a field, a time, no utterances)."""
+    """The input was read, but the call in it is not valid (a field, a time, no utterances);
+    `details` lists each field problem with its path."""
+
+    def __init__(self, message: str, details: list[dict] | None = None):
+        super().__init__(message)
+        self.details = details or []
+
+
+def _invalid(exc: ValidationError) -> InvalidCall:
+    details = [{"field": ".".join(str(x) for x in e["loc"]) or "(body)",
+                "message": "required field is missing" if e["type"] == "missing" else e["msg"].removeprefix("Value error, ")}
+               for e in exc.errors()]
+    return InvalidCall(describe(exc), details)
 
 
 class UnknownFormat(InputError):
@@ -172,7 +184,7 @@ def _native(doc: Any, hints: Hints) -> list[Call]:
         try:
             out.append(Call.model_validate(d))
         except ValidationError as exc:
-            raise InvalidCall(describe(exc)) from None
+            raise _invalid(exc) from None
     return out
 
 
@@ -201,7 +213,7 @@ def to_call(raw: RawCall, hints: Hints) -> Call:
     try:
         return Call.model_validate(doc)
     except ValidationError as exc:
-        raise InvalidCall(describe(exc)) from None
+        raise _invalid(exc) from None
 
 
 def read_body(data: bytes, fmt: str | None = None, hints: Hints = Hints()) -> list[Call]:
