@@ -39,6 +39,17 @@ def _pass_mark(text: str) -> float:
     return value
 
 
+def _scoring_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lexicons", metavar="DIR", help="lexicon folder (default: CALLQA_LEXICON_DIR or the bundled lexicons)")
+    p.add_argument("--var", action="append", type=_parse_var, default=[], metavar="NAME=VALUE[,ALIAS]",
+                   help="default value of a lexicon variable for calls that do not give one")
+    p.add_argument("--direction", choices=["inbound", "outbound"], help="direction of calls that do not say")
+    p.add_argument("--pass-mark", type=_pass_mark, metavar="SCORE", help="calls under this score fail (default: 80)")
+    p.add_argument("--format", choices=FORMATS, metavar="FORMAT", help="the format of call files (default: detected)")
+    p.add_argument("--agent", metavar="LABEL", help="the agent's speaker label, for inputs without roles")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="callqa",
@@ -70,6 +81,43 @@ def _build_parser() -> argparse.ArgumentParser:
     score.add_argument("--direction", choices=["inbound", "outbound"], help="direction of calls that do not say (default: inbound)")
     score.add_argument("--pass-mark", type=_pass_mark, metavar="SCORE", help="calls under this score fail (default: 80)")
     score.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
+
+    batch = sub.add_parser(
+        "batch", help="score call logs (CSV, JSONL, Parquet, Excel, folders of call files) into a table",
+        description="Score every call of the inputs and write one row per call (score, passed, per rule: status, "
+        "deduction, hits) to OUTPUT (.csv, .parquet, .xlsx or .jsonl; an .xlsx has summary, calls and hits sheets), "
+        "then print a summary. A table has one row per utterance (call_id, speaker, text, start_ms, end_ms, and "
+        "agent_id, team_id, started_at, direction, var.NAME) or one row per call (utterances as a JSON array); a "
+        "folder holds call files in any format `score` reads. Killed and started again with the same arguments, "
+        "it goes on where it stopped. Rows that cannot be scored are counted, listed with --errors, and make the "
+        "exit code 1.")
+    batch.add_argument("inputs", nargs="+", metavar="INPUT", help="a .csv / .tsv / .jsonl / .parquet / .xlsx table, "
+                       "or a folder of call files")
+    batch.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="the calls table: .csv, .parquet, .xlsx or .jsonl")
+    batch.add_argument("--hits", metavar="FILE", help="also write one row per hit (call, rule, phrase, matched text, "
+                       "utterance, time)")
+    batch.add_argument("--errors", metavar="FILE", help="also write the refused rows (file, row, reason)")
+    batch.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                       help=f"processes scoring calls (default: all {os.cpu_count() or 1} cores)")
+    batch.add_argument("--columns", metavar="OURS=THEIRS,...", help="the table's names for our columns, e.g. "
+                       "--columns speaker=role,text=content,call_id=session")
+    batch.add_argument("--store", action="store_true", help="also store the calls and results in the service's "
+                       "database (CALLQA_DATABASE_URL), replacing calls of the same call_id")
+    batch.add_argument("--dask", metavar="ADDRESS", help="score on a Dask cluster (its scheduler, tcp://host:8786)")
+    batch.add_argument("--dask-scheduler-file", metavar="FILE", help="score on the Dask cluster this scheduler file names")
+    _scoring_options(batch)
+
+    backtest = sub.add_parser(
+        "backtest", help="which verdicts a lexicon change flips, on past calls",
+        description="Score the same calls under the lexicon in use and under NEW_DIR, and report per rule the verdicts "
+        "that flip (pass -> fail, fail -> pass), the change in violation rate, and example calls with the hit that "
+        "appeared or vanished. Inputs as for `batch`.")
+    backtest.add_argument("inputs", nargs="+", metavar="INPUT")
+    backtest.add_argument("--new", required=True, metavar="NEW_DIR", dest="new_lexicons", help="the edited lexicon folder")
+    backtest.add_argument("--examples", type=int, default=3, metavar="K", help="example calls per rule and direction (default 3)")
+    backtest.add_argument("--columns", metavar="OURS=THEIRS,...")
+    backtest.add_argument("-o", "--output", metavar="FILE", help="also write every flipped verdict (.csv, .parquet, .xlsx, .jsonl)")
+    _scoring_options(backtest)
 
     lexicon = sub.add_parser("lexicon", help="work with lexicon files")
     lsub = lexicon.add_subparsers(dest="lexicon_command", required=True, metavar="ACTION")
@@ -246,6 +294,61 @@ def cmd_score(args: argparse.Namespace) -> int:
     return EXIT_REFUSED if refused else EXIT_OK
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from app.batch.run import BatchJob, output_kind, run
+
+    settings = _settings(args)
+    missing = [f for f in args.inputs if not os.path.exists(f)]
+    if missing:
+        print(f"callqa: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_USAGE
+    outputs = [(args.output, "-o"), (args.hits, "--hits"), (args.errors, "--errors")]
+    for path, option in outputs:
+        if path:
+            output_kind(Path(path), option)
+    unwritable = [why for why in (_writable(p, o) for p, o in outputs) if why]
+    if unwritable:
+        print(f"callqa: {'; '.join(unwritable)}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.workers < 1:
+        print("callqa: --workers must be 1 or more", file=sys.stderr)
+        return EXIT_USAGE
+    dask = args.dask or (f"file:{args.dask_scheduler_file}" if args.dask_scheduler_file else None)
+    job = BatchJob(inputs=args.inputs, output=Path(args.output), lexicon_dir=settings.lexicon_dir,
+                   config=settings.scoring(), hits_output=Path(args.hits) if args.hits else None,
+                   errors_output=Path(args.errors) if args.errors else None, workers=args.workers,
+                   columns=args.columns, fmt=args.format, hints=replace(settings.hints(), agent=args.agent),
+                   store_url=settings.database_url if args.store else None, zone=settings.timezone,
+                   progress=not args.no_progress and sys.stderr.isatty(), dask=dask)
+    outcome = run(job)
+    print(outcome.summary.text())
+    log.info("%d call(s) scored, %d refused, in %.1f s (%.0f calls/s)%s; results in %s", outcome.summary.calls,
+             outcome.summary.refused, outcome.seconds, outcome.summary.calls / outcome.seconds if outcome.seconds else 0,
+             f"; {outcome.resumed_chunks} of {outcome.chunks} chunks done by an earlier run" if outcome.resumed_chunks else "",
+             args.output)
+    return EXIT_REFUSED if outcome.summary.refused else EXIT_OK
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from app.batch.backtest import backtest
+
+    settings = _settings(args)
+    missing = [f for f in args.inputs if not os.path.exists(f)]
+    if missing:
+        print(f"callqa: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.output:
+        why = _writable(args.output, "-o")
+        if why:
+            print(f"callqa: {why}", file=sys.stderr)
+            return EXIT_USAGE
+    report = backtest(args.inputs, settings.lexicon_dir, Path(args.new_lexicons), settings.scoring(),
+                      replace(settings.hints(), agent=args.agent), columns=args.columns, fmt=args.format,
+                      examples=args.examples, output=Path(args.output) if args.output else None)
+    print(report.text())
+    return EXIT_REFUSED if report.refused else EXIT_OK
+
+
 def cmd_lexicon_check(args: argparse.Namespace) -> int:
     from app.lexicon.compiler import load_lexicon
     from app.score.examples import example_cases, failing_examples
@@ -338,7 +441,8 @@ def cmd_version(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="callqa: %(message)s", stream=sys.stderr)
-    handlers = {"score": cmd_score, "version": cmd_version, "serve": cmd_serve, "key": cmd_key_new}
+    handlers = {"score": cmd_score, "version": cmd_version, "serve": cmd_serve, "key": cmd_key_new, "batch": cmd_batch,
+                "backtest": cmd_backtest}
     try:
         if args.command == "lexicon":
             return cmd_lexicon_check(args)

@@ -1,0 +1,132 @@
+"""Lexicon backtest: the same calls scored under the lexicon in use and under an edited one,
+and what the edit would change before it goes live: per rule, the verdicts that flip (pass ->
+fail, fail -> pass), the change in violation rate, and example calls with the hit that
+appeared or vanished."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.batch.inputs import ColumnMap, read_items
+from app.errors import CallqaError
+from app.ingest.formats import Hints
+from app.lexicon.compiler import load_lexicon
+from app.models import CallResult, RuleResult
+from app.score.scorer import ScoringConfig, score_call
+
+
+@dataclass
+class RuleChange:
+    rule_id: str
+    applicable_old: int = 0
+    applicable_new: int = 0
+    failed_old: int = 0
+    failed_new: int = 0
+    pass_to_fail: int = 0
+    fail_to_pass: int = 0
+    examples: dict[str, list[str]] = field(default_factory=lambda: {"pass -> fail": [], "fail -> pass": []})
+
+    def rate(self, failed: int, applicable: int) -> float | None:
+        return failed / applicable if applicable else None
+
+
+@dataclass
+class Report:
+    old_version: str
+    new_version: str
+    calls: int = 0
+    refused: int = 0
+    rules: dict[str, RuleChange] = field(default_factory=dict)
+    flips: list[dict] = field(default_factory=list)
+
+    def text(self) -> str:
+        lines = [f"backtest of {self.calls:,} calls ({self.refused:,} refused): lexicon {self.old_version} -> {self.new_version}"]
+        header = f"  {'rule':<20}{'pass->fail':>11}{'fail->pass':>11}{'violation rate':>26}"
+        lines.append(header)
+        for rc in sorted(self.rules.values(), key=lambda r: r.rule_id):
+            old, new = rc.rate(rc.failed_old, rc.applicable_old), rc.rate(rc.failed_new, rc.applicable_new)
+            shown = f"{_pct(old)} -> {_pct(new)}"
+            if old is not None and new is not None:
+                shown += f" ({(new - old) * 100:+.1f} pt)"
+            lines.append(f"  {rc.rule_id:<20}{rc.pass_to_fail:>11,}{rc.fail_to_pass:>11,}   {shown}")
+        for rc in sorted(self.rules.values(), key=lambda r: r.rule_id):
+            for direction, examples in rc.examples.items():
+                for ex in examples:
+                    lines.append(f"  {rc.rule_id} {direction}: {ex}")
+        if not any(rc.pass_to_fail or rc.fail_to_pass for rc in self.rules.values()):
+            lines.append("  no verdict flips")
+        return "\n".join(lines)
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.1%}"
+
+
+def _hits(r: RuleResult | None) -> set[tuple]:
+    return {(h.phrase, h.utterance_index, h.offset, h.matched) for h in r.hits} if r else set()
+
+
+def _describe(hits: set[tuple], call) -> str:
+    phrase, idx, _, matched = sorted(hits)[0]
+    text = call.utterances[idx].text if idx < len(call.utterances) else ""
+    return f"{phrase} = {matched!r} in utterance {idx}: {text[:60]}"
+
+
+def backtest(inputs: list[str], old_dir: Path, new_dir: Path, config: ScoringConfig, hints: Hints, *,
+             columns: str | None = None, fmt: str | None = None, examples: int = 3,
+             output: Path | None = None) -> Report:
+    old, new = load_lexicon(old_dir), load_lexicon(new_dir)
+    report = Report(old.version, new.version)
+    for item in read_items(inputs, ColumnMap(columns), hints, fmt):
+        item = item.build(hints)
+        if item.call is None:
+            report.refused += 1
+            continue
+        try:
+            a: CallResult = score_call(item.call, old, config)
+            b: CallResult = score_call(item.call, new, config)
+        except CallqaError:
+            report.refused += 1
+            continue
+        report.calls += 1
+        before = {r.rule_id: r for r in a.rules}
+        after = {r.rule_id: r for r in b.rules}
+        for rule_id in dict.fromkeys([*before, *after]):
+            ra, rb = before.get(rule_id), after.get(rule_id)
+            rc = report.rules.setdefault(rule_id, RuleChange(rule_id))
+            sa = ra.status if ra else "absent"
+            sb = rb.status if rb else "absent"
+            rc.applicable_old += sa in ("passed", "failed")
+            rc.applicable_new += sb in ("passed", "failed")
+            rc.failed_old += sa == "failed"
+            rc.failed_new += sb == "failed"
+            # a rule the lexicon does not have fails no call: a new rule's failures are flips too
+            if {sa.replace("absent", "passed"), sb.replace("absent", "passed")} != {"passed", "failed"}:
+                continue
+            direction = "pass -> fail" if sb == "failed" else "fail -> pass"  # (a retired rule's failures pass)
+            if direction == "pass -> fail":
+                rc.pass_to_fail += 1
+            else:
+                rc.fail_to_pass += 1
+            appeared, vanished = _hits(rb) - _hits(ra), _hits(ra) - _hits(rb)
+            why = (f"hit appeared: {_describe(appeared, item.call)}" if appeared else
+                   f"hit vanished: {_describe(vanished, item.call)}" if vanished else
+                   (rb.note or rb.message or "") if sb == "failed" else "")
+            report.flips.append({"call_id": item.call.call_id, "agent_id": item.call.agent_id, "rule_id": rule_id,
+                                 "flip": direction, "score_old": a.score, "score_new": b.score, "why": why})
+            if len(rc.examples[direction]) < examples:
+                rc.examples[direction].append(f"call {item.call.call_id}: {why}")
+    if output is not None:
+        _write_flips(output, report.flips)
+    return report
+
+
+def _write_flips(path: Path, flips: list[dict]) -> None:
+    from app.batch.outputs import write_table
+    from app.batch.run import output_kind
+
+    columns = ["call_id", "agent_id", "rule_id", "flip", "score_old", "score_new", "why"]
+    write_table(path, flips, columns, output_kind(path, "-o"))
+
+

@@ -1,0 +1,192 @@
+"""callqa batch and backtest: every input layout, the same rows whatever the layout, the
+workers or the cluster, bad rows refused by number, resumable after kill -9, stored like the
+service stores, and the verdicts a lexicon edit flips."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from app.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+LOGS = ROOT / "samples" / "logs"
+SOURCE_COLUMNS = ["source", "source_row"]
+
+
+def _table(path: Path) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False) if path.suffix == ".csv" else pd.read_parquet(path)
+    return frame.drop(columns=SOURCE_COLUMNS)
+
+
+def test_every_input_layout_gives_the_same_rows(tmp_path, capsys):
+    outputs = []
+    for name, extra in [("utterances.csv", []), ("utterances.parquet", []), ("utterances.jsonl", []), ("calls.csv", []),
+                        ("utterances-renamed.xlsx", ["--columns", "call_id=session_id,speaker=role,text=content"])]:
+        out = tmp_path / f"{name}.csv"
+        assert main(["batch", str(LOGS / name), "-o", str(out), "--workers", "1", *extra]) == 0, name
+        outputs.append(_table(out))
+    for other in outputs[1:]:
+        pd.testing.assert_frame_equal(outputs[0], other)
+    printed = capsys.readouterr().out
+    assert "calls scored: 7; refused: 0" in printed and "violation rate per rule" in printed and "worst agents" in printed
+
+
+def test_batch_agrees_with_score(tmp_path, capsys):
+    out = tmp_path / "calls.parquet"
+    assert main(["batch", str(LOGS / "utterances.csv"), "-o", str(out), "--workers", "1"]) == 0
+    batch = pd.read_parquet(out).set_index("call_id")
+    capsys.readouterr()
+    assert main(["score", str(ROOT / "samples" / "calls.jsonl")]) == 0
+    for line in capsys.readouterr().out.splitlines():
+        r = json.loads(line)
+        row = batch.loc[r["call_id"]]
+        assert row["score"] == r["score"] and bool(row["passed"]) == r["passed"]
+        for rule in r["rules"]:
+            assert row[f"{rule['rule_id']}.status"] == rule["status"]
+            assert row[f"{rule['rule_id']}.hits"] == len(rule["hits"])
+
+
+def _speed_log(path: Path, n: int, seed: int = 3) -> None:
+    from benchmarks.batch import write_utterance_csv
+
+    write_utterance_csv(path, n, seed)
+
+
+def test_two_workers_write_what_one_writes(tmp_path):
+    log = tmp_path / "log.csv"
+    _speed_log(log, 300)
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    hits_one, hits_two = tmp_path / "h1.csv", tmp_path / "h2.csv"
+    assert main(["batch", str(log), "-o", str(one), "--hits", str(hits_one), "--workers", "1"]) == 0
+    assert main(["batch", str(log), "-o", str(two), "--hits", str(hits_two), "--workers", "2"]) == 0
+    assert one.read_bytes() == two.read_bytes() and hits_one.read_bytes() == hits_two.read_bytes()
+    assert len(pd.read_csv(one)) == 300
+
+
+def test_bad_rows_are_refused_by_number_and_the_rest_scored(tmp_path, capsys):
+    rows = pd.read_csv(LOGS / "utterances.csv", dtype=str, keep_default_na=False)
+    bad = pd.concat([rows.iloc[:10],
+                     pd.DataFrame([{"call_id": "", "speaker": "agent", "text": "您好"}]),
+                     pd.DataFrame([{"call_id": "x-1", "speaker": "agent", "text": "您好", "start_ms": "soon"}]),
+                     pd.DataFrame([{"call_id": "x-2", "speaker": "customer", "text": "喂"}]),
+                     rows.iloc[10:20],
+                     pd.DataFrame([{"call_id": rows.iloc[0]["call_id"], "speaker": "agent", "text": "再见"}])])
+    log = tmp_path / "bad.csv"
+    bad.to_csv(log, index=False)
+    errors = tmp_path / "refused.csv"
+    assert main(["batch", str(log), "-o", str(tmp_path / "out.csv"), "--errors", str(errors), "--workers", "1"]) == 1
+    refused = pd.read_csv(errors)
+    reasons = dict(zip(refused["row"], refused["error"], strict=True))
+    assert "call_id is empty" in reasons[11]
+    assert "start_ms: expected milliseconds" in reasons[12]
+    assert "no agent speech" in reasons[13]
+    assert "appears again apart from its other rows" in reasons[24]
+    assert "refused: 4" in capsys.readouterr().out
+    assert set(pd.read_csv(tmp_path / "out.csv")["call_id"]) >= {rows.iloc[0]["call_id"]}
+
+
+def test_a_table_without_the_needed_columns_is_named(tmp_path, capsys):
+    log = tmp_path / "odd.csv"
+    pd.DataFrame([{"session": "a", "role": "agent", "content": "您好"}]).to_csv(log, index=False)
+    assert main(["batch", str(log), "-o", str(tmp_path / "o.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "no column call_id, speaker, text" in err and "--columns" in err
+    assert not (tmp_path / "o.csv").exists()
+
+
+def _run(args: list[str], stderr=subprocess.DEVNULL) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "app.cli", *args], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=stderr)
+
+
+def test_a_run_killed_at_any_point_resumes_to_the_same_output(tmp_path):
+    log = tmp_path / "log.csv"
+    _speed_log(log, 2400)
+    clean = tmp_path / "clean.csv"
+    assert main(["batch", str(log), "-o", str(clean), "--workers", "2"]) == 0
+    out = tmp_path / "resumed.csv"
+    state = out.with_name(out.name + ".partial")
+    rng = random.Random(11)
+    kills = 0
+    for _ in range(3):
+        proc = _run(["batch", str(log), "-o", str(out), "--workers", "2", "--no-progress"])
+        deadline = time.monotonic() + 120
+        want = rng.randint(1, 3)  # chunks done before the kill, at a random point after
+        while len(list(state.glob("done-*"))) < want and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.random() * 0.2)
+        if proc.poll() is not None:
+            break  # it finished first: nothing more to interrupt
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        kills += 1
+        assert not out.exists()  # complete or not at all
+    assert kills >= 1
+    proc = _run(["batch", str(log), "-o", str(out), "--workers", "2", "--no-progress"], stderr=subprocess.PIPE)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert out.read_bytes() == clean.read_bytes()
+    assert not state.exists()
+
+
+def test_store_writes_the_service_tables(tmp_path, engine, capsys):
+    url = engine.url.render_as_string(hide_password=False)
+    env_url = os.environ.get("CALLQA_DATABASE_URL")
+    os.environ["CALLQA_DATABASE_URL"] = url
+    try:
+        for _ in range(2):  # a second run replaces, never duplicates
+            assert main(["batch", str(LOGS / "utterances.csv"), "-o", str(tmp_path / "o.csv"), "--store",
+                         "--workers", "1"]) == 0
+    finally:
+        if env_url is None:
+            os.environ.pop("CALLQA_DATABASE_URL")
+        else:
+            os.environ["CALLQA_DATABASE_URL"] = env_url
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM calls")).scalar_one() == 7
+        assert conn.execute(text("SELECT count(*) FROM violations")).scalar_one() > 0
+
+
+def test_dask_cluster_gives_the_local_output(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    log = tmp_path / "log.csv"
+    _speed_log(log, 200)
+    local = tmp_path / "local.csv"
+    assert main(["batch", str(log), "-o", str(local), "--workers", "1"]) == 0
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        remote = tmp_path / "dask.csv"
+        assert main(["batch", str(log), "-o", str(remote), "--dask", cluster.scheduler_address]) == 0
+    assert remote.read_bytes() == local.read_bytes()
+
+
+def test_backtest_reports_the_flips_of_an_edit(tmp_path, capsys):
+    from app.lexicon.compiler import default_lexicon_dir
+
+    new = tmp_path / "new"
+    shutil.copytree(default_lexicon_dir(), new)
+    flips = tmp_path / "flips.csv"
+    # a new rule that the sample agents break: asking the caller to wait
+    (new / "extra.yaml").write_text(
+        "rules:\n  - id: no_wait\n    name: no asking to wait\n    kind: forbidden\n    phrases: [请您稍等]\n"
+        "    deduction: {once: 5}\n    message: do not ask the caller to wait\n"
+        "    examples:\n      hit: [好的，请您稍等]\n      miss: [好的]\n", encoding="utf-8")
+    assert main(["backtest", str(LOGS / "utterances.csv"), "--new", str(new), "-o", str(flips)]) == 0
+    printed = capsys.readouterr().out
+    assert "backtest of 7 calls" in printed and "no_wait" in printed
+    table = pd.read_csv(flips)
+    assert set(table["rule_id"]) == {"no_wait"} and set(table["flip"]) == {"pass -> fail"}
+    assert table["why"].str.contains("请您稍等").all()
