@@ -327,11 +327,52 @@ def _in_order(pool, todo, keep: bool, parts: Parts | None):
 
 
 def _bar(job: BatchJob):
+    """A progress bar with rate and ETA on a terminal (the total counted from the inputs'
+    lines where they are line-based tables); progress lines in the log otherwise."""
     if not job.progress:
-        return None
+        return _LogProgress()
     from tqdm import tqdm
 
-    return tqdm(unit=" calls", desc="scoring", file=sys.stderr, dynamic_ncols=True, smoothing=0.05)
+    return tqdm(total=_total_calls(job.inputs), unit=" calls", desc="scoring", file=sys.stderr, dynamic_ncols=True,
+                smoothing=0.05)
+
+
+def _total_calls(inputs: list[str]) -> int | None:
+    """How many calls, where that is cheap to know: one-call files in folders, and the distinct
+    call_ids of CSV tables (one quick pass over the first column)."""
+    total = 0
+    for name in inputs:
+        path = Path(name)
+        if path.is_dir():
+            total += sum(1 for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        elif path.suffix.lower() == ".csv":
+            import pandas as pd
+
+            ids = pd.read_csv(path, usecols=[0], dtype=object, keep_default_na=False).iloc[:, 0]
+            total += int((ids != ids.shift()).sum())
+        else:
+            return None
+    return total
+
+
+class _LogProgress:
+    """Progress as log lines, every LOG_EVERY seconds, where there is no terminal to draw on."""
+
+    LOG_EVERY = 10.0
+
+    def __init__(self):
+        self.n = 0
+        self.started = self.last = time.monotonic()
+
+    def update(self, n: int) -> None:
+        self.n += n
+        now = time.monotonic()
+        if now - self.last >= self.LOG_EVERY:
+            self.last = now
+            log.info("batch: %s calls done, %.0f calls/s", f"{self.n:,}", self.n / (now - self.started))
+
+    def close(self) -> None:
+        pass
 
 
 class _Store:
