@@ -294,13 +294,18 @@ def cmd_score(args: argparse.Namespace) -> int:
     return EXIT_REFUSED if refused else EXIT_OK
 
 
+def _missing_inputs(paths: list[str]) -> bool:
+    missing = [f for f in paths if not os.path.exists(f)]
+    if missing:
+        print(f"callqa: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+    return bool(missing)
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     from app.batch.run import BatchJob, output_kind, run
 
     settings = _settings(args)
-    missing = [f for f in args.inputs if not os.path.exists(f)]
-    if missing:
-        print(f"callqa: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+    if _missing_inputs(args.inputs):
         return EXIT_USAGE
     outputs = [(args.output, "-o"), (args.hits, "--hits"), (args.errors, "--errors")]
     for path, option in outputs:
@@ -333,9 +338,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from app.batch.backtest import backtest
 
     settings = _settings(args)
-    missing = [f for f in args.inputs if not os.path.exists(f)]
-    if missing:
-        print(f"callqa: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+    if _missing_inputs(args.inputs):
         return EXIT_USAGE
     if args.output:
         why = _writable(args.output, "-o")

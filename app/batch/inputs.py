@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from app.errors import InputError
 from app.ingest.formats import Hints, to_call
 from app.ingest.native import describe_validation_error, read_calls
-from app.ingest.raw import RawCall, RawUtterance
+from app.ingest.raw import MalformedInput, RawCall, RawUtterance, number
 from app.models import Call
 
 TABLE_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet",
@@ -104,16 +104,12 @@ def _time(value: Any, where: str) -> int | None:
             return None
         if value.isdigit():
             return int(value)
-    value = _clean(value)
-    if value is None or value == "":
-        return None
     try:
-        n = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{where}: expected milliseconds, got {value!r}") from None
-    if not math.isfinite(n) or n < 0:
-        raise InputError(f"{where}: expected milliseconds of zero or more, got {value!r}")
-    return int(n)
+        n = number(_clean(value), where)
+    except MalformedInput as exc:
+        raise InputError(str(exc).replace("a time of zero or more", "milliseconds of zero or more")
+                         .replace("expected a number", "expected milliseconds")) from None
+    return None if n is None else int(n)
 
 
 def _chunks(path: Path, kind: str, columns: ColumnMap) -> Iterator[pd.DataFrame]:
