@@ -81,8 +81,11 @@ def number(value: Any, where: str | tuple) -> float | None:
 
 def ms(value: Any, where: str | tuple, scale: float = 1.0) -> int | None:
     """A time in milliseconds from a value in some unit (scale: milliseconds per unit)."""
-    if type(value) is int and scale == 1.0 and value >= 0:
-        return value  # the usual case, at once
+    kind = type(value)
+    if kind is int and value >= 0:
+        return value if scale == 1.0 else int(round(value * scale))  # the usual cases, at once
+    if kind is float and value >= 0 and value != float("inf"):
+        return int(round(value * scale))
     n = number(value, where)
     return None if n is None else int(round(n * scale))
 

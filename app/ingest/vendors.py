@@ -131,10 +131,15 @@ def iflytek(doc: Any) -> list[RawCall]:
             raise MalformedInput(f"lattice[{i}].json_1best: no `st` object")
         words = []
         for rt in items(st.get("rt"), ("lattice", i, "st.rt")):
-            for ws in items(get(rt, "ws"), ("lattice", i, "st.rt.ws")):
-                cw = items(get(ws, "cw"), ("lattice", i, "st.rt.ws.cw"))
-                if cw and isinstance(cw[0], dict) and get(cw[0], "wp") != "g":
-                    words.append(str(get(cw[0], "w", default="")))
+            if not isinstance(rt, dict):
+                raise MalformedInput(f"lattice[{i}].st.rt: expected objects")
+            for ws in items(rt.get("ws"), ("lattice", i, "st.rt.ws")):
+                cw = ws.get("cw") if type(ws) is dict else None
+                if cw and type(cw) is list and type(cw[0]) is dict:
+                    first = cw[0]
+                    if first.get("wp") != "g":
+                        w = first.get("w")
+                        words.append(w if type(w) is str else "" if w is None else str(w))
         out.append(RawUtterance(label(st.get("rl")), "".join(words).strip(), ms(st.get("bg"), ("lattice", i, "st.bg")),
                                 ms(st.get("ed"), ("lattice", i, "st.ed"))))
     return [RawCall("iflytek", out, call_id=call_id)]
