@@ -176,7 +176,11 @@ def _native(doc: Any, hints: Hints) -> list[Call]:
     docs = doc if isinstance(doc, list) else [doc]
     given = hints.given()
     out = []
-    for d in docs:
+    for i, d in enumerate(docs):
+        if not isinstance(d, dict):
+            where = f"item {i} of the array" if isinstance(doc, list) else "the body"
+            raise InvalidCall(f"{where} is not a call (a JSON object with call_id and utterances)",
+                              [{"field": str(i) if isinstance(doc, list) else "(body)", "message": "not a JSON object"}])
         if given or hints.variables:
             d = {**d, **given}
             if hints.variables:

@@ -223,6 +223,9 @@ def test_stored_calls_keep_how_their_roles_were_settled(client):
     (b"WEBVTT\n\n00:01.000 --> 00:02.000\n<v a>x\n", "?format=aliyun", 400, "invalid JSON"),
     (b'{"foo": 1}', "?format=aliyun", 400, "not aliyun"),
     (b"x", "?format=mp3", 422, "format"),
+    (b"[null, null]", "?format=native&call_id=0", 422, "item 0 of the array is not a call"),
+    (b'"a string"', "?format=native&team_id=t", 422, "the body is not a call"),
+    (b"[1, {}]", "?call_id=x", 415, "no reader recognised it"),
     (b'[{"call_id": "a", "utterances": [{"speaker": "agent", "text": "x"}]},'
      b' {"call_id": "b", "utterances": [{"speaker": "agent", "text": "x"}]}]', "?team_id=t", 422, "one call per request"),
 ])
