@@ -111,6 +111,9 @@ def _form(text: str) -> dict[str, str] | None:
     return {k: v[0] for k, v in fields.items()} if fields else None
 
 
+_NOT_JSON = object()
+
+
 def detect(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall] | Any]:
     """(format, raw calls) of the input, or ("native", the parsed JSON document)."""
     if fmt is not None and fmt not in FORMATS:
@@ -122,7 +125,7 @@ def detect(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall] | An
     json_error = None
     text = ""
     try:
-        doc = None
+        doc = _NOT_JSON
         if fmt in JSON_READERS or fmt == "native" or (fmt is None and head in (b"{", b"[")):
             try:
                 doc = _json(data)
@@ -130,7 +133,7 @@ def detect(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall] | An
                 if fmt is not None or head == b"{":
                     raise
                 json_error = exc  # "[00:00:01] 坐席：…" starts like a JSON array too
-        if doc is not None:
+        if doc is not _NOT_JSON:
             if fmt == "native" or (fmt is None and _is_native(doc)):
                 return "native", doc
             if fmt is not None:

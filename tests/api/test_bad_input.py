@@ -225,6 +225,9 @@ def test_stored_calls_keep_how_their_roles_were_settled(client):
     (b"x", "?format=mp3", 422, "format"),
     (b"[null, null]", "?format=native&call_id=0", 422, "item 0 of the array is not a call"),
     (b'"a string"', "?format=native&team_id=t", 422, "the body is not a call"),
+    (b"null", "?format=native&call_id=0", 422, "the body is not a call"),
+    (b"null", "?format=iflytek&call_id=0", 400, "not iflytek"),
+    (b"null", "?format=aliyun", 400, "not aliyun"),
     (b"[1, {}]", "?call_id=x", 415, "no reader recognised it"),
     (b'[{"call_id": "a", "utterances": [{"speaker": "agent", "text": "x"}]},'
      b' {"call_id": "b", "utterances": [{"speaker": "agent", "text": "x"}]}]', "?team_id=t", 422, "one call per request"),

@@ -229,3 +229,27 @@ def test_an_explicit_format_overrides_detection():
     assert call.source.format == "text"
     with pytest.raises(InputError, match="unknown format 'mp3'"):
         read_body(b"x", "mp3")
+
+
+ODD_BODIES = [b"null", b"true", b"1", b'"x"', b"[]", b"{}", b"[null]", b"[1, 2]", b'{"Result": null}',
+              b'{"Result": {"Sentences": [null]}}', b'{"Result": {"Sentences": [{"ChannelId": 0, "BeginTime": []}]}}',
+              b'{"transcripts": [{"sentences": [1]}]}', b'{"Response": {"Data": {"ResultDetail": [{"StartMs": {}}]}}}',
+              b'{"content": {"orderResult": "null"}}', b'{"content": {"orderResult": "{\\"lattice\\": [1]}"}}',
+              b'{"content": {"orderResult": "{\\"lattice\\": [{\\"json_1best\\": \\"[]\\"}]}"}}',
+              b'{"results": {"items": [1]}}', b'{"results": {"audio_segments": [null]}}',
+              b'{"results": {"channel_labels": {"channels": [{"items": [{"alternatives": "x"}]}]}}}',
+              b'{"Transcript": [{"ParticipantId": 1, "BeginOffsetMillis": -5}]}', b'{"segments": [{"start": "x", "text": 1}]}',
+              b'{"result": {"utterances": [{"additions": 5, "start_time": "-1"}]}}',
+              b'{"plainTextTime": {"verbatims": [{"s": null, "w": null}]}}', b'{"transcript_detailed": {"words": [7]}}',
+              b"WEBVTT\n\n99:99.999 --> 00:00.000\n", b"1\n00:00:01,000 --> 00:00:00,500\nx\n", b"\xef\xbb\xbf",
+              b"code=0&resultDetail=%5B1%5D", b"[00:00:01] \xe5\x9d\x90\xe5\xb8\xad\xef\xbc\x9a"]
+
+
+@pytest.mark.parametrize("fmt", [None, *FORMATS])
+def test_odd_bodies_in_every_format_are_refused_never_crash(fmt):
+    """Whatever the body and the format asked for: calls, or an InputError saying why."""
+    for body in ODD_BODIES:
+        try:
+            read_body(body, fmt, Hints(call_id="odd", agent="0"))
+        except InputError:
+            pass
