@@ -284,6 +284,10 @@ def run(job: BatchJob) -> Outcome:
             state.save(k, rows, parts, columns)
             if bar is not None:
                 bar.update(rows["summary"]["calls"] + len(rows["errors"]))
+    except CallqaError:
+        if not any(state.dir.glob("done-*")):
+            state.remove()  # refused before any work was done: nothing to resume
+        raise
     finally:
         if pool is not None:
             pool.close()
