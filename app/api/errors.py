@@ -15,6 +15,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from app.errors import InputError, LexiconError, StoreUnavailable, UnscorableCall
+from app.ingest.formats import InvalidCall, UnknownFormat
+from app.ingest.roles import RolesUnknown
 
 log = logging.getLogger("callqa")
 
@@ -69,9 +71,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(InputError)
     async def _input(_: Request, exc: InputError):
-        from app.ingest.formats import InvalidCall, UnknownFormat
-        from app.ingest.roles import RolesUnknown
-
         if isinstance(exc, UnknownFormat):
             return error_response(415, str(exc), [{"format": k, "message": v} for k, v in exc.tried.items()])
         if isinstance(exc, InvalidCall):

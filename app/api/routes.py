@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field, ValidationError
 from app.api import schemas
 from app.api.auth import require
 from app.api.metrics import metrics_response, record_result
-from app.ingest.formats import BOM, FORMATS, InvalidCall, read_body
-from app.ingest.native import looks_native, not_native
+from app.ingest.formats import FORMATS, InvalidCall, read_body
+from app.ingest.native import BOM, looks_native, not_native
 from app.models import Call, CallResult, IsoDay, IsoTime
 from app.score.scorer import score_call
 from app.store import calls as store

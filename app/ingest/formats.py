@@ -19,13 +19,14 @@ from pydantic import ValidationError
 from pydantic_core import from_json
 
 from app.errors import InputError
+from app.ingest.native import BOM
+from app.ingest.native import describe_validation_error as describe
 from app.ingest.raw import FormatMismatch, MalformedInput, RawCall
 from app.ingest.roles import settle
 from app.ingest.text import TEXT_READERS
 from app.ingest.vendors import JSON_READERS, tencent
 from app.models import Call
 
-BOM = b"\xef\xbb\xbf"
 FORMATS = ("native", *JSON_READERS, "tencent-callback", *TEXT_READERS)
 
 
@@ -77,8 +78,6 @@ class UnknownFormat(InputError):
 
 
 def _decode(data: bytes) -> str:
-    if b"\x00" in data[:4096]:
-        raise InputError("a binary file, not a transcript (it holds NUL bytes)")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as utf8:
@@ -167,12 +166,6 @@ def detect(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall] | An
         raise InputError(f"not {fmt}: {exc}") from None
     except MalformedInput as exc:
         raise InputError(f"malformed {fmt or 'input'}: {exc}") from None
-
-
-def describe(exc: ValidationError) -> str:
-    from app.ingest.native import describe_validation_error
-
-    return describe_validation_error(exc)
 
 
 def _native(doc: Any, hints: Hints) -> list[Call]:

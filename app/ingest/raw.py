@@ -114,6 +114,14 @@ def label(value: Any) -> str | None:
     return str(value).strip() or None
 
 
+def objects(values: list, where: str):
+    """(index, entry) of a list whose entries must be JSON objects."""
+    for i, value in enumerate(values):
+        if not isinstance(value, dict):
+            raise MalformedInput(f"{where}[{i}]: expected an object")
+        yield i, value
+
+
 def items(value: Any, where: str | tuple) -> list:
     if value is None:
         return []

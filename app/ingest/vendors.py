@@ -11,7 +11,19 @@ from typing import Any
 
 from pydantic_core import from_json
 
-from app.ingest.raw import FormatMismatch, MalformedInput, RawCall, RawUtterance, get, items, key, label, ms, place
+from app.ingest.raw import (
+    FormatMismatch,
+    MalformedInput,
+    RawCall,
+    RawUtterance,
+    get,
+    items,
+    key,
+    label,
+    ms,
+    objects,
+    place,
+)
 from app.ingest.raw import text_of as _text
 
 # -- Alibaba Cloud ---------------------------------------------------------------------------
@@ -37,9 +49,7 @@ def aliyun(doc: Any) -> list[RawCall]:
     k_begin, k_end, k_text = key(first, "BeginTime"), key(first, "EndTime"), key(first, "Text")
     k_channel, k_speaker = key(first, "ChannelId"), key(first, "SpeakerId")
     out = []
-    for i, s in enumerate(sentences):
-        if not isinstance(s, dict):
-            raise MalformedInput(f"Sentences[{i}]: expected an object")
+    for i, s in objects(sentences, "Sentences"):
         speaker = label(s.get(k_speaker))
         out.append(RawUtterance(speaker if speaker is not None else label(s.get(k_channel)), _text(s.get(k_text)),
                                 ms(s.get(k_begin), ("Sentences", i, "BeginTime")), ms(s.get(k_end), ("Sentences", i, "EndTime"))))
@@ -57,9 +67,7 @@ def paraformer(doc: Any) -> list[RawCall]:
     out = []
     for ti, t in enumerate(transcripts):
         channel = label(t.get("channel_id"))
-        for i, s in enumerate(items(t.get("sentences"), f"transcripts[{ti}].sentences")):
-            if not isinstance(s, dict):
-                raise MalformedInput(f"transcripts[{ti}].sentences[{i}]: expected an object")
+        for i, s in objects(items(t.get("sentences"), f"transcripts[{ti}].sentences"), f"transcripts[{ti}].sentences"):
             speaker = label(s.get("speaker_id"))
             out.append(RawUtterance(speaker if speaker is not None else channel, _text(s.get("text")),
                                     ms(s.get("begin_time"), (f"transcripts[{ti}].sentences", i, "begin_time")),
@@ -90,9 +98,7 @@ def tencent(doc: Any) -> list[RawCall]:
             for d in details[:3])):
         raise FormatMismatch("no Response.Data.ResultDetail[] (or resultDetail) with FinalSentence and StartMs")
     out = []
-    for i, d in enumerate(details):
-        if not isinstance(d, dict):
-            raise MalformedInput(f"ResultDetail[{i}]: expected an object")
+    for i, d in objects(details, "ResultDetail"):
         text = d.get("FinalSentence")
         if text is None:
             text = d.get("WrittenText")
@@ -158,9 +164,7 @@ def aws_transcribe(doc: Any) -> list[RawCall]:
     segments = get(results, "audio_segments")
     out: list[RawUtterance] = []
     if isinstance(segments, list) and segments:
-        for i, seg in enumerate(segments):
-            if not isinstance(seg, dict):
-                raise MalformedInput(f"audio_segments[{i}]: expected an object")
+        for i, seg in objects(segments, "audio_segments"):
             out.append(RawUtterance(label(seg.get("speaker_label") or seg.get("channel_label")), _text(seg.get("transcript")),
                                     ms(seg.get("start_time"), ("audio_segments", i, "start_time"), 1000),
                                     ms(seg.get("end_time"), ("audio_segments", i, "end_time"), 1000)))
@@ -174,9 +178,7 @@ def aws_transcribe(doc: Any) -> list[RawCall]:
         streams.append((None, items(get(results, "items"), "results.items")))
     for channel, stream in streams:
         current: RawUtterance | None = None
-        for i, item in enumerate(stream):
-            if not isinstance(item, dict):
-                raise MalformedInput(f"items[{i}]: expected an object")
+        for i, item in objects(stream, "items"):
             alts = items(item.get("alternatives"), ("items", i, "alternatives"))
             content = _text(get(alts[0], "content")) if alts and isinstance(alts[0], dict) else ""
             if item.get("type") == "punctuation":
@@ -205,9 +207,7 @@ def contact_lens(doc: Any) -> list[RawCall]:
     roles = {label(get(p, "ParticipantId")): str(get(p, "ParticipantRole", default="")).upper()
              for p in items(get(doc, "Participants"), "Participants") if isinstance(p, dict)}
     out = []
-    for i, t in enumerate(transcript):
-        if not isinstance(t, dict):
-            raise MalformedInput(f"Transcript[{i}]: expected an object")
+    for i, t in objects(transcript, "Transcript"):
         who = label(t.get("ParticipantId"))
         role = {"AGENT": "agent", "CUSTOMER": "customer"}.get(roles.get(who) or (who or "").upper())
         out.append(RawUtterance(who, _text(t.get("Content")), ms(t.get("BeginOffsetMillis"), ("Transcript", i, "BeginOffsetMillis")),
@@ -227,9 +227,7 @@ def whisper(doc: Any) -> list[RawCall]:
             isinstance(s, dict) and "start" in s and "text" in s for s in segments[:3]):
         raise FormatMismatch("no segments[] with start and text")
     out = []
-    for i, s in enumerate(segments):
-        if not isinstance(s, dict):
-            raise MalformedInput(f"segments[{i}]: expected an object")
+    for i, s in objects(segments, "segments"):
         out.append(RawUtterance(label(s.get("speaker")), _text(s.get("text")), ms(s.get("start"), ("segments", i, "start"), 1000),
                                 ms(s.get("end"), ("segments", i, "end"), 1000)))
     return [RawCall("whisper", out)]
@@ -245,9 +243,7 @@ def volcengine(doc: Any) -> list[RawCall]:
     if not isinstance(utterances, list):
         raise FormatMismatch("no result.utterances[]")
     out = []
-    for i, u in enumerate(utterances):
-        if not isinstance(u, dict):
-            raise MalformedInput(f"utterances[{i}]: expected an object")
+    for i, u in objects(utterances, "utterances"):
         additions = u.get("additions")
         speaker = label(get(additions, "speaker"))
         if speaker is None:
@@ -273,17 +269,13 @@ def speech_analytics(doc: Any) -> list[RawCall]:
         raise FormatMismatch("no plainTextTime.verbatims[] or transcript_detailed.words[]")
     out: list[RawUtterance] = []
     if isinstance(verbatims, list):
-        for i, v in enumerate(verbatims):
-            if not isinstance(v, dict):
-                raise MalformedInput(f"verbatims[{i}]: expected an object")
+        for i, v in objects(verbatims, "verbatims"):
             sp = label(v.get("sp"))
             out.append(RawUtterance(sp, _text(v.get("w")), ms(v.get("s"), ("verbatims", i, "s")), ms(v.get("e"), ("verbatims", i, "e")),
                                     _ROLE_WORDS.get((sp or "").lower())))
     else:
         current: RawUtterance | None = None
-        for i, w in enumerate(detailed):
-            if not isinstance(w, dict):
-                raise MalformedInput(f"words[{i}]: expected an object")
+        for i, w in objects(detailed, "words"):
             sp = label(w.get("sp"))
             start, end = ms(w.get("s"), ("words", i, "s")), ms(w.get("e"), ("words", i, "e"))
             if current is None or current.speaker != sp:
