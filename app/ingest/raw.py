@@ -56,6 +56,7 @@ def get(obj: Any, *names: str, default: Any = None) -> Any:
 
 
 _MISSING = object()
+_INF = float("inf")
 
 
 def place(where: str | tuple) -> str:
@@ -67,15 +68,14 @@ def number(value: Any, where: str | tuple) -> float | None:
     """A number that may arrive as a string ("0.52", "4180"); None for missing or empty."""
     if value is None or value == "":
         return None
-    where = place(where)
     if isinstance(value, bool):
-        raise MalformedInput(f"{where}: expected a number, got {value!r}")
+        raise MalformedInput(f"{place(where)}: expected a number, got {value!r}")
     try:
         out = float(value)
     except (TypeError, ValueError):
-        raise MalformedInput(f"{where}: expected a number, got {value!r}") from None
+        raise MalformedInput(f"{place(where)}: expected a number, got {value!r}") from None
     if not math.isfinite(out) or out < 0:
-        raise MalformedInput(f"{where}: expected a time of zero or more, got {value!r}")
+        raise MalformedInput(f"{place(where)}: expected a time of zero or more, got {value!r}")
     return out
 
 
@@ -128,3 +128,66 @@ def items(value: Any, where: str | tuple) -> list:
     if not isinstance(value, list):
         raise MalformedInput(f"{place(where)}: expected a list, got {type(value).__name__}")
     return value
+
+
+def _float(text: str) -> float:
+    """The number a string holds, or -1 (not a time) when it holds none."""
+    try:
+        return float(text)
+    except ValueError:
+        return -1.0
+
+
+def fragments(entries: list, where: str, speaker: str, text: str, start: str, end: str, scale: float = 1.0,
+              other_speaker: str | None = None, other_text: str | None = None,
+              default_speaker: str | None = None) -> list[RawUtterance]:
+    """The utterances of a list of JSON objects with one field each for the speaker, the text
+    and the two times (`scale`: milliseconds per unit of time). `other_speaker` / `other_text`:
+    fields read where the first is missing; `default_speaker` where both are. The usual value
+    types are taken at once here; anything else goes through `label` / `ms`, which say what is
+    wrong and where. (A reader's per-utterance work is most of what reading a format costs.)"""
+    out: list[RawUtterance] = []
+    append = out.append
+    for i, e in enumerate(entries):
+        if type(e) is not dict:
+            raise MalformedInput(f"{where}[{i}]: expected an object")
+        sp = e.get(speaker)
+        kind = type(sp)
+        if kind is int:
+            sp = str(sp)
+        elif kind is str:
+            sp = sp.strip() or None
+        elif sp is not None:
+            sp = label(sp)
+        if sp is None:
+            if other_speaker is not None:
+                sp = label(e.get(other_speaker))
+            if sp is None:
+                sp = default_speaker
+        t = e.get(text)
+        if t is None and other_text is not None:
+            t = e.get(other_text)
+        t = t.strip() if type(t) is str else ""
+        a, b = e.get(start), e.get(end)
+        kind = type(a)
+        if kind is int and a >= 0:
+            if scale != 1.0:
+                a = round(a * scale)
+        elif kind is float and 0 <= a < _INF:
+            a = round(a * scale)
+        elif kind is str and 0 <= (f := _float(a)) < _INF:  # "1.234" (seconds as text)
+            a = round(f * scale)
+        else:
+            a = ms(a, (where, i, start), scale)
+        kind = type(b)
+        if kind is int and b >= 0:
+            if scale != 1.0:
+                b = round(b * scale)
+        elif kind is float and 0 <= b < _INF:
+            b = round(b * scale)
+        elif kind is str and 0 <= (f := _float(b)) < _INF:  # "1.234" (seconds as text)
+            b = round(f * scale)
+        else:
+            b = ms(b, (where, i, end), scale)
+        append(RawUtterance(sp, t, a, b))
+    return out

@@ -16,6 +16,7 @@ from app.ingest.raw import (
     MalformedInput,
     RawCall,
     RawUtterance,
+    fragments,
     get,
     items,
     key,
@@ -48,11 +49,7 @@ def aliyun(doc: Any) -> list[RawCall]:
     first = sentences[0]
     k_begin, k_end, k_text = key(first, "BeginTime"), key(first, "EndTime"), key(first, "Text")
     k_channel, k_speaker = key(first, "ChannelId"), key(first, "SpeakerId")
-    out = []
-    for i, s in objects(sentences, "Sentences"):
-        speaker = label(s.get(k_speaker))
-        out.append(RawUtterance(speaker if speaker is not None else label(s.get(k_channel)), _text(s.get(k_text)),
-                                ms(s.get(k_begin), ("Sentences", i, "BeginTime")), ms(s.get(k_end), ("Sentences", i, "EndTime"))))
+    out = fragments(sentences, "Sentences", k_speaker, k_text, k_begin, k_end, other_speaker=k_channel)
     return [RawCall("aliyun", out, call_id=call_id)]
 
 
@@ -66,12 +63,9 @@ def paraformer(doc: Any) -> list[RawCall]:
         raise FormatMismatch("no transcripts[].sentences[]")
     out = []
     for ti, t in enumerate(transcripts):
-        channel = label(t.get("channel_id"))
-        for i, s in objects(items(t.get("sentences"), f"transcripts[{ti}].sentences"), f"transcripts[{ti}].sentences"):
-            speaker = label(s.get("speaker_id"))
-            out.append(RawUtterance(speaker if speaker is not None else channel, _text(s.get("text")),
-                                    ms(s.get("begin_time"), (f"transcripts[{ti}].sentences", i, "begin_time")),
-                                    ms(s.get("end_time"), (f"transcripts[{ti}].sentences", i, "end_time"))))
+        where = f"transcripts[{ti}].sentences"
+        out.extend(fragments(items(t.get("sentences"), where), where, "speaker_id", "text", "begin_time", "end_time",
+                             default_speaker=label(t.get("channel_id"))))
     return [RawCall("paraformer", out)]
 
 
@@ -97,17 +91,27 @@ def tencent(doc: Any) -> list[RawCall]:
             isinstance(d, dict) and (d.get("FinalSentence") is not None or d.get("StartMs") is not None)
             for d in details[:3])):
         raise FormatMismatch("no Response.Data.ResultDetail[] (or resultDetail) with FinalSentence and StartMs")
-    out = []
-    for i, d in objects(details, "ResultDetail"):
-        text = d.get("FinalSentence")
-        if text is None:
-            text = d.get("WrittenText")
-        out.append(RawUtterance(label(d.get("SpeakerId")), _text(text), ms(d.get("StartMs"), ("ResultDetail", i, "StartMs")),
-                                ms(d.get("EndMs"), ("ResultDetail", i, "EndMs"))))
+    out = fragments(details, "ResultDetail", "SpeakerId", "FinalSentence", "StartMs", "EndMs", other_text="WrittenText")
     return [RawCall("tencent", out, call_id=call_id)]
 
 
 # -- iFlytek ---------------------------------------------------------------------------------
+
+def _sentences(lattice: list) -> list:
+    """Each lattice entry's `json_1best`, decoded: the strings of all entries parsed as one JSON
+    array (one parser call instead of one per sentence); where that fails, entry by entry, so
+    the message names the entry at fault."""
+    texts = [get(e, "json_1best") for e in lattice]
+    if texts and all(type(t) is str and t.startswith("{") and t.endswith("}") for t in texts):
+        try:
+            decoded = from_json("[" + ",".join(texts) + "]")
+        except ValueError:
+            pass
+        else:
+            if len(decoded) == len(texts):  # (a string holding "},{" could decode as two)
+                return decoded
+    return [_decoded(t, ("lattice", i, "json_1best")) for i, t in enumerate(texts)]
+
 
 def _decoded(value: Any, where: str | tuple) -> Any:
     """JSON held in a string (iFlytek nests it twice)."""
@@ -129,25 +133,29 @@ def iflytek(doc: Any) -> list[RawCall]:
     order = _decoded(get(content, "orderResult"), "content.orderResult")
     info = get(content, "orderInfo")
     call_id = label(get(info, "orderId"))
+    lattice = items(get(order, "lattice"), "orderResult.lattice")
     out = []
-    for i, entry in enumerate(items(get(order, "lattice"), "orderResult.lattice")):
-        best = _decoded(get(entry, "json_1best"), ("lattice", i, "json_1best"))
-        st = get(best, "st")
-        if not isinstance(st, dict):
+    for i, best in enumerate(_sentences(lattice)):
+        st = best.get("st") if type(best) is dict else None
+        if type(st) is not dict:
             raise MalformedInput(f"lattice[{i}].json_1best: no `st` object")
         words = []
-        for rt in items(st.get("rt"), ("lattice", i, "st.rt")):
-            if not isinstance(rt, dict):
+        rts = st.get("rt")
+        for rt in rts if type(rts) is list else items(rts, ("lattice", i, "st.rt")):
+            if type(rt) is not dict:
                 raise MalformedInput(f"lattice[{i}].st.rt: expected objects")
-            for ws in items(rt.get("ws"), ("lattice", i, "st.rt.ws")):
+            wss = rt.get("ws")
+            for ws in wss if type(wss) is list else items(wss, ("lattice", i, "st.rt.ws")):
                 cw = ws.get("cw") if type(ws) is dict else None
                 if cw and type(cw) is list and type(cw[0]) is dict:
                     first = cw[0]
                     if first.get("wp") != "g":
                         w = first.get("w")
                         words.append(w if type(w) is str else "" if w is None else str(w))
-        out.append(RawUtterance(label(st.get("rl")), "".join(words).strip(), ms(st.get("bg"), ("lattice", i, "st.bg")),
-                                ms(st.get("ed"), ("lattice", i, "st.ed"))))
+        bg, ed = st.get("bg"), st.get("ed")
+        out.append(RawUtterance(label(st.get("rl")), "".join(words).strip(),
+                                ms(bg if type(bg) is not str or not bg.isdecimal() else int(bg), ("lattice", i, "st.bg")),
+                                ms(ed if type(ed) is not str or not ed.isdecimal() else int(ed), ("lattice", i, "st.ed"))))
     return [RawCall("iflytek", out, call_id=call_id)]
 
 
@@ -164,10 +172,8 @@ def aws_transcribe(doc: Any) -> list[RawCall]:
     segments = get(results, "audio_segments")
     out: list[RawUtterance] = []
     if isinstance(segments, list) and segments:
-        for i, seg in objects(segments, "audio_segments"):
-            out.append(RawUtterance(label(seg.get("speaker_label") or seg.get("channel_label")), _text(seg.get("transcript")),
-                                    ms(seg.get("start_time"), ("audio_segments", i, "start_time"), 1000),
-                                    ms(seg.get("end_time"), ("audio_segments", i, "end_time"), 1000)))
+        out = fragments(segments, "audio_segments", "speaker_label", "transcript", "start_time", "end_time", 1000,
+                        other_speaker="channel_label")
         return [RawCall("aws-transcribe", out, call_id=call_id)]
     channels = get(results, "channel_labels")
     streams: list[tuple[str | None, list]] = []
@@ -226,11 +232,7 @@ def whisper(doc: Any) -> list[RawCall]:
     if not isinstance(segments, list) or not segments or not all(
             isinstance(s, dict) and "start" in s and "text" in s for s in segments[:3]):
         raise FormatMismatch("no segments[] with start and text")
-    out = []
-    for i, s in objects(segments, "segments"):
-        out.append(RawUtterance(label(s.get("speaker")), _text(s.get("text")), ms(s.get("start"), ("segments", i, "start"), 1000),
-                                ms(s.get("end"), ("segments", i, "end"), 1000)))
-    return [RawCall("whisper", out)]
+    return [RawCall("whisper", fragments(segments, "segments", "speaker", "text", "start", "end", 1000))]
 
 
 def volcengine(doc: Any) -> list[RawCall]:
