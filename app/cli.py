@@ -39,6 +39,15 @@ def _pass_mark(text: str) -> float:
     return value
 
 
+def _day(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a day as YYYY-MM-DD, got {text!r}") from None
+
+
 def _scoring_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lexicons", metavar="DIR", help="lexicon folder (default: CALLQA_LEXICON_DIR or the bundled lexicons)")
     p.add_argument("--var", action="append", type=_parse_var, default=[], metavar="NAME=VALUE[,ALIAS]",
@@ -111,8 +120,15 @@ def _build_parser() -> argparse.ArgumentParser:
         "backtest", help="which verdicts a lexicon change flips, on past calls",
         description="Score the same calls under the lexicon in use and under NEW_DIR, and report per rule the verdicts "
         "that flip (pass -> fail, fail -> pass), the change in violation rate, and example calls with the hit that "
-        "appeared or vanished. Inputs as for `batch`.")
-    backtest.add_argument("inputs", nargs="+", metavar="INPUT")
+        "appeared or vanished. Inputs as for `batch`; with no INPUT, the calls stored in the service's database "
+        "(CALLQA_DATABASE_URL), chosen with --since / --until / --team / --agent-id.")
+    backtest.add_argument("inputs", nargs="*", metavar="INPUT")
+    backtest.add_argument("--since", type=_day, metavar="DAY", help="stored calls started on this day or later "
+                          "(the center's days, CALLQA_TIMEZONE)")
+    backtest.add_argument("--until", type=_day, metavar="DAY", help="stored calls started before this day (the day "
+                          "after the last day counted: --since 2026-10-05 --until 2026-10-12 is one week)")
+    backtest.add_argument("--team", metavar="TEAM_ID", help="stored calls of this team")
+    backtest.add_argument("--agent-id", metavar="AGENT_ID", help="stored calls of this agent")
     backtest.add_argument("--new", required=True, metavar="NEW_DIR", dest="new_lexicons", help="the edited lexicon folder")
     backtest.add_argument("--examples", type=int, default=3, metavar="K", help="example calls per rule and direction (default 3)")
     backtest.add_argument("--columns", metavar="OURS=THEIRS,...")
@@ -338,6 +354,10 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from app.batch.backtest import backtest
 
     settings = _settings(args)
+    ranged = [f"--{name.replace('_', '-')}" for name in ("since", "until", "team", "agent_id") if getattr(args, name)]
+    if args.inputs and ranged:
+        print(f"callqa: {', '.join(ranged)} choose stored calls; give either INPUT files or those", file=sys.stderr)
+        return EXIT_USAGE
     if _missing_inputs(args.inputs):
         return EXIT_USAGE
     if args.output:
@@ -345,9 +365,15 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         if why:
             print(f"callqa: {why}", file=sys.stderr)
             return EXIT_USAGE
+    stored = None
+    if not args.inputs:
+        from app.store.bulkload import stored_calls
+
+        stored = stored_calls(settings.database_url, settings.timezone, since=args.since, until=args.until,
+                              team_id=args.team, agent_id=args.agent_id)
     report = backtest(args.inputs, settings.lexicon_dir, Path(args.new_lexicons), settings.scoring(),
                       replace(settings.hints(), agent=args.agent), columns=args.columns, fmt=args.format,
-                      examples=args.examples, output=Path(args.output) if args.output else None)
+                      examples=args.examples, output=Path(args.output) if args.output else None, stored=stored)
     print(report.text())
     return EXIT_REFUSED if report.refused else EXIT_OK
 

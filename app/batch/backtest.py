@@ -5,6 +5,7 @@ appeared or vanished."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from app.batch.inputs import ColumnMap, read_items
 from app.errors import CallqaError
 from app.ingest.formats import Hints
 from app.lexicon.compiler import load_lexicon
-from app.models import CallResult, RuleResult
+from app.models import Call, CallResult, RuleResult
 from app.score.scorer import ScoringConfig, score_call
 
 
@@ -73,19 +74,25 @@ def _describe(hits: set[tuple], call) -> str:
     return f"{phrase} = {matched!r} in utterance {idx}: {text[:60]}"
 
 
+def _read(inputs: list[str], columns: str | None, hints: Hints, fmt: str | None) -> Iterator[Call | None]:
+    """The calls of the input files; None for each one refused."""
+    for item in read_items(inputs, ColumnMap(columns), hints, fmt):
+        yield item.build(hints).call
+
+
 def backtest(inputs: list[str], old_dir: Path, new_dir: Path, config: ScoringConfig, hints: Hints, *,
              columns: str | None = None, fmt: str | None = None, examples: int = 3,
-             output: Path | None = None) -> Report:
+             output: Path | None = None, stored: Iterable[Call] | None = None) -> Report:
+    """Score the calls of `inputs` (or the `stored` calls instead) under both lexicons."""
     old, new = load_lexicon(old_dir), load_lexicon(new_dir)
     report = Report(old.version, new.version)
-    for item in read_items(inputs, ColumnMap(columns), hints, fmt):
-        item = item.build(hints)
-        if item.call is None:
+    for call in stored if stored is not None else _read(inputs, columns, hints, fmt):
+        if call is None:
             report.refused += 1
             continue
         try:
-            a: CallResult = score_call(item.call, old, config)
-            b: CallResult = score_call(item.call, new, config)
+            a: CallResult = score_call(call, old, config)
+            b: CallResult = score_call(call, new, config)
         except CallqaError:
             report.refused += 1
             continue
@@ -110,13 +117,13 @@ def backtest(inputs: list[str], old_dir: Path, new_dir: Path, config: ScoringCon
             else:
                 rc.fail_to_pass += 1
             appeared, vanished = _hits(rb) - _hits(ra), _hits(ra) - _hits(rb)
-            why = (f"hit appeared: {_describe(appeared, item.call)}" if appeared else
-                   f"hit vanished: {_describe(vanished, item.call)}" if vanished else
+            why = (f"hit appeared: {_describe(appeared, call)}" if appeared else
+                   f"hit vanished: {_describe(vanished, call)}" if vanished else
                    (rb.note or rb.message or "") if sb == "failed" else "")
-            report.flips.append({"call_id": item.call.call_id, "agent_id": item.call.agent_id, "rule_id": rule_id,
+            report.flips.append({"call_id": call.call_id, "agent_id": call.agent_id, "rule_id": rule_id,
                                  "flip": direction, "score_old": a.score, "score_new": b.score, "why": why})
             if len(rc.examples[direction]) < examples:
-                rc.examples[direction].append(f"call {item.call.call_id}: {why}")
+                rc.examples[direction].append(f"call {call.call_id}: {why}")
     if output is not None:
         _write_flips(output, report.flips)
     return report

@@ -1,15 +1,21 @@
-"""Many scored calls into the service's tables at once (batch scoring's --store): the same
-tables, and the same replace-never-duplicate rule, as POST /v1/calls, in transactions of many
-calls."""
+"""Batch work on the service's database: many scored calls stored at once (batch scoring's
+--store: the same tables, and the same replace-never-duplicate rule, as POST /v1/calls, in
+transactions of many calls), and stored calls read back for a backtest."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
 
+from sqlalchemy import inspect
+from sqlalchemy.exc import DBAPIError
+
+from app.errors import InputError
 from app.models import Call, CallResult
-from app.store.calls import Scored, store_calls
-from app.store.days import zone_named
-from app.store.db import make_engine, make_sessionmaker, migrate, write_lock
+from app.store.calls import CallFilter, Scored, store_calls, stored_transcripts
+from app.store.days import day_start, zone_named
+from app.store.db import make_engine, make_sessionmaker, migrate, opened, unavailable, write_lock
 
 
 class BulkLoader:
@@ -34,3 +40,34 @@ class BulkLoader:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def stored_calls(url: str, zone: str, *, since: date | None = None, until: date | None = None,
+                 team_id: str | None = None, agent_id: str | None = None, page: int = 500) -> Iterator[Call]:
+    """The calls stored in the service's database that started on the center's days `since`
+    up to (not including) `until`, of one team or agent where given, by call id; read as a
+    stream, `page` calls at a time, each as the Call it was stored from."""
+    tz = zone_named(zone)
+    engine = make_engine(url)
+    try:
+        where_to = engine.url.render_as_string(hide_password=True)
+        file = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+        if file and file != ":memory:" and not Path(file).exists():  # (connecting would create it)
+            raise InputError(f"the database {where_to} does not exist; set CALLQA_DATABASE_URL to the service's database")
+        try:
+            has_calls = inspect(engine).has_table("calls")
+        except DBAPIError as exc:
+            failure = unavailable(exc)
+            if failure is None:
+                raise
+            raise failure from exc
+        if not has_calls:
+            raise InputError(f"the database {where_to} holds no stored calls "
+                             "(no callqa tables); set CALLQA_DATABASE_URL to the service's database")
+        sessions = make_sessionmaker(engine)
+        where = CallFilter(agent_id=agent_id, team_id=team_id, since=day_start(since, tz) if since else None,
+                           until=day_start(until, tz) if until else None)
+        with opened(sessions) as session:
+            yield from stored_transcripts(session=session, where=where, page=page)
+    finally:
+        engine.dispose()

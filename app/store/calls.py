@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import NamedTuple
@@ -142,6 +143,14 @@ def get_call(*, session: Session, call_id: str) -> tuple[dict, dict] | None:
     """(transcript, result) of a stored call, or None."""
     row = session.execute(select(CallRow.transcript, CallRow.result).where(CallRow.call_id == call_id)).first()
     return (json.loads(row.transcript), json.loads(row.result)) if row else None
+
+
+def stored_transcripts(*, session: Session, where: CallFilter, page: int = 500) -> Iterator[Call]:
+    """Each stored call that matches the filter's agent, team and start-time range, by call id,
+    as the Call it was stored from; streamed (a server-side cursor on PostgreSQL)."""
+    q = select(CallRow.transcript).where(*_agent_team_time(CallRow, where)).order_by(CallRow.call_id)
+    for transcript in session.execute(q.execution_options(yield_per=page)).scalars():
+        yield Call.model_validate_json(transcript)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -141,19 +142,25 @@ def test_a_run_killed_at_any_point_resumes_to_the_same_output(tmp_path):
     assert not state.exists()
 
 
-def test_store_writes_the_service_tables(tmp_path, engine, capsys):
-    url = engine.url.render_as_string(hide_password=False)
-    env_url = os.environ.get("CALLQA_DATABASE_URL")
+@contextmanager
+def _database(url: str):
+    """CALLQA_DATABASE_URL set to `url` for the commands run inside."""
+    before = os.environ.get("CALLQA_DATABASE_URL")
     os.environ["CALLQA_DATABASE_URL"] = url
     try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("CALLQA_DATABASE_URL")
+        else:
+            os.environ["CALLQA_DATABASE_URL"] = before
+
+
+def test_store_writes_the_service_tables(tmp_path, engine, capsys):
+    with _database(engine.url.render_as_string(hide_password=False)):
         for _ in range(2):  # a second run replaces, never duplicates
             assert main(["batch", str(LOGS / "utterances.csv"), "-o", str(tmp_path / "o.csv"), "--store",
                          "--workers", "1"]) == 0
-    finally:
-        if env_url is None:
-            os.environ.pop("CALLQA_DATABASE_URL")
-        else:
-            os.environ["CALLQA_DATABASE_URL"] = env_url
     from sqlalchemy import text
 
     with engine.connect() as conn:
@@ -173,20 +180,62 @@ def test_dask_cluster_gives_the_local_output(tmp_path):
     assert remote.read_bytes() == local.read_bytes()
 
 
-def test_backtest_reports_the_flips_of_an_edit(tmp_path, capsys):
+def _edited_lexicons(tmp_path: Path) -> Path:
+    """The default lexicons and a new rule that the sample agents break: asking the caller to wait."""
     from app.lexicon.compiler import default_lexicon_dir
 
     new = tmp_path / "new"
     shutil.copytree(default_lexicon_dir(), new)
-    flips = tmp_path / "flips.csv"
-    # a new rule that the sample agents break: asking the caller to wait
     (new / "extra.yaml").write_text(
         "rules:\n  - id: no_wait\n    name: no asking to wait\n    kind: forbidden\n    phrases: [请您稍等]\n"
         "    deduction: {once: 5}\n    message: do not ask the caller to wait\n"
         "    examples:\n      hit: [好的，请您稍等]\n      miss: [好的]\n", encoding="utf-8")
+    return new
+
+
+def test_backtest_reports_the_flips_of_an_edit(tmp_path, capsys):
+    new = _edited_lexicons(tmp_path)
+    flips = tmp_path / "flips.csv"
     assert main(["backtest", str(LOGS / "utterances.csv"), "--new", str(new), "-o", str(flips)]) == 0
     printed = capsys.readouterr().out
     assert "backtest of 7 calls" in printed and "no_wait" in printed
     table = pd.read_csv(flips)
     assert set(table["rule_id"]) == {"no_wait"} and set(table["flip"]) == {"pass -> fail"}
     assert table["why"].str.contains("请您稍等").all()
+
+
+def test_backtest_of_stored_calls_by_day_and_agent(tmp_path, engine, capsys):
+    new = _edited_lexicons(tmp_path)
+    from_files = tmp_path / "from_files.csv"
+    assert main(["backtest", str(LOGS / "utterances.csv"), "--new", str(new), "-o", str(from_files)]) == 0
+    expected = pd.read_csv(from_files).set_index("call_id")
+    log = pd.read_csv(LOGS / "utterances.csv").groupby("call_id").first()
+    with _database(engine.url.render_as_string(hide_password=False)):
+        assert main(["batch", str(LOGS / "utterances.csv"), "-o", str(tmp_path / "o.csv"), "--store",
+                     "--workers", "1"]) == 0
+        capsys.readouterr()
+        cases = [([], list(log.index)),
+                 (["--since", "2026-11-03"], [c for c in log.index if log.started_at[c] >= "2026-11-03"]),
+                 (["--until", "2026-11-03"], [c for c in log.index if log.started_at[c] < "2026-11-03"]),
+                 (["--agent-id", "a-07"], [c for c in log.index if log.agent_id[c] == "a-07"]),
+                 (["--team", "no-such-team"], [])]
+        for options, chosen in cases:
+            out = tmp_path / "stored.csv"
+            assert main(["backtest", "--new", str(new), "-o", str(out), *options]) == 0, options
+            assert f"backtest of {len(chosen)} calls" in capsys.readouterr().out, options
+            got = pd.read_csv(out).set_index("call_id") if out.stat().st_size > 1 and chosen else pd.DataFrame()
+            # the same flips, for the same calls, as backtesting the log file itself
+            assert sorted(got.index) == sorted(c for c in expected.index if c in chosen), options
+            if len(got):
+                pd.testing.assert_frame_equal(got.sort_index(), expected.loc[sorted(got.index)].sort_index())
+        # stored calls are chosen by range, files by name: not both
+        assert main(["backtest", str(LOGS / "utterances.csv"), "--new", str(new), "--since", "2026-11-03"]) == 2
+        assert "give either INPUT files or those" in capsys.readouterr().err
+
+
+def test_backtest_of_a_database_that_is_not_there(tmp_path, capsys):
+    missing = tmp_path / "none.db"
+    with _database(f"sqlite:///{missing}"):
+        assert main(["backtest", "--new", str(_edited_lexicons(tmp_path))]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not missing.exists()
