@@ -39,6 +39,16 @@ def _pass_mark(text: str) -> float:
     return value
 
 
+def _positive_mb(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of megabytes above 0, got {text!r}")
+    return value
+
+
 def _day(text: str):
     from datetime import date
 
@@ -114,6 +124,9 @@ def _build_parser() -> argparse.ArgumentParser:
                        "database (CALLQA_DATABASE_URL), replacing calls of the same call_id")
     batch.add_argument("--dask", metavar="ADDRESS", help="score on a Dask cluster (its scheduler, tcp://host:8786)")
     batch.add_argument("--dask-scheduler-file", metavar="FILE", help="score on the Dask cluster this scheduler file names")
+    batch.add_argument("--partition-mb", type=_positive_mb, default=16.0, metavar="MB",
+                       help="on a cluster: megabytes of a CSV input per dask.dataframe partition (default 16; a "
+                       "Parquet input is cut by row groups)")
     _scoring_options(batch)
 
     backtest = sub.add_parser(
@@ -340,7 +353,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
                    errors_output=Path(args.errors) if args.errors else None, workers=args.workers,
                    columns=args.columns, fmt=args.format, hints=replace(settings.hints(), agent=args.agent),
                    store_url=settings.database_url if args.store else None, zone=settings.timezone,
-                   progress=not args.no_progress and sys.stderr.isatty(), dask=dask)
+                   progress=not args.no_progress and sys.stderr.isatty(), dask=dask,
+                   partition_bytes=max(1, int(args.partition_mb * 2**20)))
     outcome = run(job)
     print(outcome.summary.text())
     log.info("%d call(s) scored, %d refused, in %.1f s (%.0f calls/s)%s; results in %s", outcome.summary.calls,

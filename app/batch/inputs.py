@@ -144,48 +144,66 @@ def _row_calls(path: Path, kind: str, columns: ColumnMap, hints: Hints) -> Itera
     header_checked = False
     for frame in _chunks(path, kind, columns):
         if not header_checked:
-            missing = [c for c in ("call_id", "speaker", "text") if c not in frame.columns]
-            if missing:
-                raise InputError(f"{source}: no column {', '.join(missing)} (columns: {', '.join(map(str, frame.columns))}); "
-                                 "name them with --columns, e.g. --columns speaker=role,text=content")
+            check_columns(source, frame)
             header_checked = True
-        n = len(frame)
-        if not n:
-            continue
-        cols = {str(c): frame[c].tolist() for c in frame.columns if c in _KEPT or str(c).startswith("var.")}
-        ids = [_text(x) or "" for x in cols["call_id"]]
-        starts = [0] + [i for i in range(1, n) if ids[i] != ids[i - 1]]
-        for j, a in enumerate(starts):
-            b = starts[j + 1] if j + 1 < len(starts) else n
-            part = {c: v[a:b] for c, v in cols.items()}
-            part["call_id"] = ids[a]
-            part["_first"] = row + a + 1
+        groups = cut_calls(frame, row)
+        for j, part in enumerate(groups):
             if carry is not None:
-                if a == 0 and carry["call_id"] == ids[a]:
-                    part = _joined(carry, part)
+                if j == 0 and carry["call_id"] == part["call_id"]:
+                    part = joined(carry, part)
                 else:
-                    yield _finish(source, carry, seen)
+                    yield finish(source, carry, seen)
                 carry = None
-            if b == n:
+            if j == len(groups) - 1:
                 carry = part  # may go on in the next chunk
             else:
-                yield _finish(source, part, seen)
-        row += n
+                yield finish(source, part, seen)
+        row += len(frame)
     if carry is not None:
-        yield _finish(source, carry, seen)
+        yield finish(source, carry, seen)
+
+
+def check_columns(source: str, frame: pd.DataFrame) -> None:
+    """A per-utterance table must have these columns (named by --columns when others)."""
+    missing = [c for c in ("call_id", "speaker", "text") if c not in frame.columns]
+    if missing:
+        raise InputError(f"{source}: no column {', '.join(missing)} (columns: {', '.join(map(str, frame.columns))}); "
+                         "name them with --columns, e.g. --columns speaker=role,text=content")
+
+
+def cut_calls(frame: pd.DataFrame, row: int) -> list[dict]:
+    """The rows of a per-utterance table cut into calls: consecutive rows with one call_id,
+    each as {column: values} with its `call_id` and `_first` row (`row`: the rows before
+    `frame` in the file)."""
+    n = len(frame)
+    if not n:
+        return []
+    cols = {str(c): frame[c].tolist() for c in frame.columns if c in _KEPT or str(c).startswith("var.")}
+    ids = [_text(x) or "" for x in cols["call_id"]]
+    starts = [0] + [i for i in range(1, n) if ids[i] != ids[i - 1]]
+    groups = []
+    for j, a in enumerate(starts):
+        b = starts[j + 1] if j + 1 < len(starts) else n
+        part = {c: v[a:b] for c, v in cols.items()}
+        part["call_id"] = ids[a]
+        part["_first"] = row + a + 1
+        groups.append(part)
+    return groups
 
 
 _KEPT = {"call_id", "agent_id", "team_id", "started_at", "direction", "speaker", "text", "start_ms", "end_ms"}
 
 
-def _joined(a: dict, b: dict) -> dict:
+def joined(a: dict, b: dict) -> dict:
+    """One call's rows from two pieces of the table (the end of one chunk, the start of the next)."""
     out = {c: (a[c] + b[c]) if isinstance(a.get(c), list) else a[c] for c in a}
     for c, v in b.items():
         out.setdefault(c, v)
     return out
 
 
-def _finish(source: str, part: dict, seen: set[str]) -> Item:
+def finish(source: str, part: dict, seen: set[str]) -> Item:
+    """The item of one call's rows; refused when its call_id is empty or already in `seen`."""
     first = part["_first"]
     count = len(part["speaker"])
     rows = f"rows {first}-{first + count - 1}" if count > 1 else f"row {first}"
@@ -255,29 +273,35 @@ def _call_rows(path: Path, kind: str, columns: ColumnMap, hints: Hints) -> Itera
     source = str(path)
     row = 0
     for frame in _chunks(path, kind, columns):
-        names = list(frame.columns)
-        for values in frame.itertuples(index=False, name=None):
-            row += 1
-            record = {k: _clean(v) for k, v in zip(names, values, strict=True)}
-            try:
-                utterances = record.get("utterances")
-                if isinstance(utterances, str):
-                    utterances = json.loads(utterances)
-                doc = {k: record[k] for k in CALL_FIELDS if record.get(k) not in (None, "")}
-                doc["utterances"] = utterances
-                variables = {k[4:]: v for k, v in record.items() if k.startswith("var.") and v not in (None, "")}
-                if variables or hints.variables:
-                    doc["variables"] = {**hints.variables, **variables}
-                if "call_id" in doc:
-                    doc["call_id"] = _text(doc["call_id"])
-                yield Item(source, row, Call.model_validate(doc), None, f"row {row}")
-            except json.JSONDecodeError as exc:
-                yield Item(source, row, None, f"utterances is not a JSON array: {exc.msg}", f"row {row}")
-            except ValidationError as exc:
-                yield Item(source, row, None, describe_validation_error(exc), f"row {row}")
+        yield from call_items(frame, source, row, hints)
+        row += len(frame)
 
 
-def _layout(path: Path, kind: str, columns: ColumnMap) -> str:
+def call_items(frame: pd.DataFrame, source: str, row: int, hints: Hints) -> Iterator[Item]:
+    """The calls of a per-call table's rows (`row`: the rows before `frame` in the file)."""
+    names = list(frame.columns)
+    for values in frame.itertuples(index=False, name=None):
+        row += 1
+        record = {k: _clean(v) for k, v in zip(names, values, strict=True)}
+        try:
+            utterances = record.get("utterances")
+            if isinstance(utterances, str):
+                utterances = json.loads(utterances)
+            doc = {k: record[k] for k in CALL_FIELDS if record.get(k) not in (None, "")}
+            doc["utterances"] = utterances
+            variables = {k[4:]: v for k, v in record.items() if k.startswith("var.") and v not in (None, "")}
+            if variables or hints.variables:
+                doc["variables"] = {**hints.variables, **variables}
+            if "call_id" in doc:
+                doc["call_id"] = _text(doc["call_id"])
+            yield Item(source, row, Call.model_validate(doc), None, f"row {row}")
+        except json.JSONDecodeError as exc:
+            yield Item(source, row, None, f"utterances is not a JSON array: {exc.msg}", f"row {row}")
+        except ValidationError as exc:
+            yield Item(source, row, None, describe_validation_error(exc), f"row {row}")
+
+
+def layout_of(path: Path, kind: str, columns: ColumnMap) -> str:
     """'utterance' or 'call' rows, from the table's columns."""
     if kind == "excel":
         frame = columns.apply(pd.read_excel(path, nrows=1))
@@ -319,7 +343,7 @@ def read_items(paths: list[str], columns: ColumnMap | None = None, hints: Hints 
                 yield from _file_calls(f, hints, fmt)
             continue
         kind = TABLE_SUFFIXES.get(path.suffix.lower())
-        layout = _layout(path, kind, columns) if kind else "files"
+        layout = layout_of(path, kind, columns) if kind else "files"
         if layout == "files":
             yield from _file_calls(path, hints, fmt)
         elif layout == "call":

@@ -57,6 +57,7 @@ class BatchJob:
     zone: str = "Asia/Shanghai"
     progress: bool = False
     dask: str | None = None  # scheduler address or scheduler file ("file:PATH")
+    partition_bytes: int = 16 * 2**20  # on a cluster: CSV bytes per dask.dataframe partition
     chunk_calls: int = CHUNK_CALLS
 
 
@@ -114,36 +115,52 @@ def score_chunk(k: int, items: list[Item], keep: bool = False, parts: Parts | No
     returned as "calls" and "hits" (on a cluster)."""
     if lexicon is not None:
         _init_worker(lexicon, config or ScoringConfig(), hints)
-    assert _LEX is not None and _CONFIG is not None
-    calls, hits, errors, scored = [], [], [], []
-    summary = Summary()
-    for item in items:
-        item = item.build(_HINTS)
-        if item.call is None:
-            errors.append({"source": item.source, "row": item.row, "rows": item.rows, "error": item.error})
-            continue
-        try:
-            result = score_call(item.call, _LEX, _CONFIG)
-        except CallqaError as exc:
-            errors.append({"source": item.source, "row": item.row, "rows": item.rows, "error": str(exc)})
-            continue
-        row = call_row(item.source, item.row, item.call, result)
-        summary.add(row)
-        calls.append(row)
-        if parts is None or parts.hits is not None:
-            hits += hit_rows(item.call, result)
-        if keep:
-            scored.append((item.call.model_dump_json(exclude_none=True), result.model_dump_json(exclude_none=True)))
-    summary.refused = len(errors)
-    out = {"summary": summary.to_dict(), "errors": errors, "scored": scored}
-    if parts is None:
-        out.update(calls=calls, hits=hits)
-    else:
+    out = chunk_rows([score_item(item, keep, parts is None or parts.hits is not None) for item in items])
+    if parts is not None:
+        assert _LEX is not None
         columns = call_columns([r.id for r in _LEX.rules])
-        write_part(Path(parts.folder) / f"calls-{k:07d}.{parts.calls}", calls, columns, parts.calls)
+        write_part(Path(parts.folder) / f"calls-{k:07d}.{parts.calls}", out.pop("calls"), columns, parts.calls)
+        hits = out.pop("hits")
         if parts.hits is not None:
             write_part(Path(parts.folder) / f"hits-{k:07d}.{parts.hits}", hits, HIT_COLUMNS, parts.hits)
     return out
+
+
+def score_item(item: Item, keep: bool, hits: bool) -> dict:
+    """One call of the input scored, as {"call_id", "row", "rows" (where it is in the input),
+    "call" (its row), "hits" (its hit rows, when asked for), "scored" (with `keep`)}, or with
+    "error" (a refused-row record) instead of the last three."""
+    assert _LEX is not None and _CONFIG is not None
+    call_id = item.table["call_id"] if item.table is not None else item.call.call_id if item.call else None
+    item = item.build(_HINTS)
+    where = {"call_id": call_id, "row": item.row, "rows": item.rows}
+    if item.call is None:
+        return {**where, "error": {"source": item.source, "row": item.row, "rows": item.rows, "error": item.error}}
+    try:
+        result = score_call(item.call, _LEX, _CONFIG)
+    except CallqaError as exc:
+        return {**where, "error": {"source": item.source, "row": item.row, "rows": item.rows, "error": str(exc)}}
+    return {**where, "call": call_row(item.source, item.row, item.call, result),
+            "hits": hit_rows(item.call, result) if hits else [],
+            "scored": (item.call.model_dump_json(exclude_none=True), result.model_dump_json(exclude_none=True))
+            if keep else None}
+
+
+def chunk_rows(entries: list[dict]) -> dict:
+    """A chunk's rows from its calls' entries (score_item), in order."""
+    calls, hits, errors, scored = [], [], [], []
+    summary = Summary()
+    for e in entries:
+        if "error" in e:
+            errors.append(e["error"])
+            continue
+        summary.add(e["call"])
+        calls.append(e["call"])
+        hits += e["hits"]
+        if e["scored"] is not None:
+            scored.append(e["scored"])
+    summary.refused = len(errors)
+    return {"summary": summary.to_dict(), "errors": errors, "scored": scored, "calls": calls, "hits": hits}
 
 
 def _chunked(items: Iterable[Item], n: int) -> Iterator[list[Item]]:
@@ -209,7 +226,9 @@ def _fingerprint(job: BatchJob, lexicon_version: str) -> str:
         for f in files:
             st = f.stat()
             h.update(f"{f.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-    h.update(json.dumps([lexicon_version, job.columns, job.fmt, repr(job.hints), repr(job.config), job.chunk_calls],
+    # (a run on a cluster cuts its chunks by partitions: resumed there, or afresh elsewhere)
+    h.update(json.dumps([lexicon_version, job.columns, job.fmt, repr(job.hints), repr(job.config), job.chunk_calls,
+                         bool(job.dask), job.partition_bytes if job.dask else None],
                         default=str).encode())
     return h.hexdigest()
 
@@ -271,13 +290,21 @@ def run(job: BatchJob) -> Outcome:
     bar = _bar(job)
     pool = _pool(job)
     try:
-        pending = _chunked(read_items(job.inputs, ColumnMap(job.columns), job.hints, job.fmt), job.chunk_calls)
-        todo = _skip_done(enumerate(pending), done, bar)
         keep = store is not None
-        if pool is None:
-            results = ((k, score_chunk(k, c, keep, worker_parts)) for k, c in todo)
+        tables = None
+        if job.dask:
+            from app.batch import partitions
+
+            tables = partitions.table_inputs(job.inputs, job.columns)
+        if tables is not None:  # the cluster's workers read the tables too
+            results = partitions.chunks(job, pool.client, done, state.dir, keep, job.hits_output is not None, tables)
         else:
-            results = _in_order(pool, todo, keep, worker_parts)
+            pending = _chunked(read_items(job.inputs, ColumnMap(job.columns), job.hints, job.fmt), job.chunk_calls)
+            todo = _skip_done(enumerate(pending), done, bar)
+            if pool is None:
+                results = ((k, score_chunk(k, c, keep, worker_parts)) for k, c in todo)
+            else:
+                results = _in_order(pool, todo, keep, worker_parts)
         for k, rows in results:
             if store is not None:
                 store.write(rows["scored"])

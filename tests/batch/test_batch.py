@@ -168,16 +168,83 @@ def test_store_writes_the_service_tables(tmp_path, engine, capsys):
         assert conn.execute(text("SELECT count(*) FROM violations")).scalar_one() > 0
 
 
-def test_dask_cluster_gives_the_local_output(tmp_path):
+def _awkward_log(path: Path) -> None:
+    """Generated calls with a refused row of every kind among them and a call id that comes
+    back later, once early in the file and once at its end."""
+    _speed_log(path, 120)
+    rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+    first = rows[rows["call_id"] == rows["call_id"].iloc[0]]
+    pd.concat([rows.iloc[:700],
+               pd.DataFrame([{"call_id": "", "speaker": "agent", "text": "您好"}]),
+               pd.DataFrame([{"call_id": "x-1", "speaker": "agent", "text": "您好", "start_ms": "soon"}]),
+               first.iloc[:3],
+               pd.DataFrame([{"call_id": "x-2", "speaker": "customer", "text": "喂"}]),
+               rows.iloc[700:3000], first.iloc[3:6], rows.iloc[3000:]]).to_csv(path, index=False)
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
     distributed = pytest.importorskip("distributed")
-    log = tmp_path / "log.csv"
-    _speed_log(log, 200)
-    local = tmp_path / "local.csv"
-    assert main(["batch", str(log), "-o", str(local), "--workers", "1"]) == 0
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        remote = tmp_path / "dask.csv"
-        assert main(["batch", str(log), "-o", str(remote), "--dask", cluster.scheduler_address]) == 0
-    assert remote.read_bytes() == local.read_bytes()
+        yield cluster
+
+
+def _outputs(folder: Path, name: str) -> list[str]:
+    return ["-o", str(folder / f"{name}.csv"), "--hits", str(folder / f"{name}-hits.csv"),
+            "--errors", str(folder / f"{name}-errors.csv")]
+
+
+def _same_outputs(folder: Path, a: str, b: str) -> None:
+    for suffix in ("", "-hits", "-errors"):
+        assert (folder / f"{a}{suffix}.csv").read_bytes() == (folder / f"{b}{suffix}.csv").read_bytes(), suffix
+
+
+def test_dask_cluster_gives_the_local_output(tmp_path, dask_cluster):
+    """The workers read the table's partitions themselves; calls cut by a partition boundary,
+    refused rows and repeated call ids come out as in a local run, CSV and Parquet alike."""
+    log = tmp_path / "log.csv"
+    _awkward_log(log)
+    assert main(["batch", str(log), *_outputs(tmp_path, "local"), "--workers", "1"]) == 1
+    parquet = tmp_path / "log.parquet"
+    pd.read_csv(log, dtype=str, keep_default_na=False).to_parquet(parquet, row_group_size=500)
+    for name, source, options in (("small", log, ["--partition-mb", "0.005"]),  # ~5 KB: calls span partitions
+                                  ("large", log, []), ("parquet", parquet, [])):
+        assert main(["batch", str(source), *_outputs(tmp_path, name), "--dask", dask_cluster.scheduler_address,
+                     *options]) == 1
+    _same_outputs(tmp_path, "local", "small")
+    _same_outputs(tmp_path, "local", "large")
+    local, remote = pd.read_csv(tmp_path / "local.csv"), pd.read_csv(tmp_path / "parquet.csv")
+    pd.testing.assert_frame_equal(local.drop(columns="source"), remote.drop(columns="source"))
+    assert (tmp_path / "local-errors.csv").read_text().count("\n") == 7  # header and 6 refused
+
+
+def test_a_dask_run_killed_resumes_to_the_same_output(tmp_path, dask_cluster):
+    log = tmp_path / "log.csv"
+    _awkward_log(log)
+    assert main(["batch", str(log), *_outputs(tmp_path, "local"), "--workers", "1"]) == 1
+    state = tmp_path / "resumed.csv.partial"
+    args = ["batch", str(log), *_outputs(tmp_path, "resumed"), "--dask", dask_cluster.scheduler_address,
+            "--partition-mb", "0.01", "--no-progress"]
+    rng = random.Random(5)
+    kills = 0
+    for _ in range(3):
+        proc = _run(args)
+        deadline = time.monotonic() + 120
+        want = rng.randint(3, 40)
+        while len(list(state.glob("done-*"))) < want and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if proc.poll() is not None:
+            break
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        kills += 1
+        assert not (tmp_path / "resumed.csv").exists()
+    assert kills >= 1
+    proc = _run(args, stderr=subprocess.PIPE)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1, err.decode()[-2000:]
+    _same_outputs(tmp_path, "local", "resumed")
+    assert not state.exists()
 
 
 def _edited_lexicons(tmp_path: Path) -> Path:

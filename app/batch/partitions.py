@@ -1,0 +1,194 @@
+"""Batch scoring on a Dask cluster with the tables read where they are scored: each CSV or
+Parquet input is a dask.dataframe whose partitions are read, cut into calls and scored by the
+cluster's workers; the client only stitches what partitions share and writes the rows.
+
+What the client does per partition, in input order:
+- the row numbers: a partition's first row is known only once the ones before it are read, so
+  each partition's length is a small task of its own and its scoring task is given the sum of
+  the lengths before it (the partition is read once; its frame waits on the worker);
+- the calls cut by a partition boundary: a worker scores the calls wholly inside its
+  partition and sends back the rows of its first and last call unscored; the client joins the
+  last of one partition with the first of the next when they are one call, and scores those;
+- a call id that comes back later in the file is refused, as when the table is read locally.
+
+The rows come out the same as a local run's; chunks are partitions (plus one per input for its
+last call), each saved to the state folder with what the next one needs (the open call, the
+call ids seen), so a killed run resumes here too.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+
+from app.batch import run as batch
+from app.batch.inputs import TABLE_SUFFIXES, ColumnMap, call_items, check_columns, cut_calls, finish, joined, layout_of
+
+_DUPLICATE = ("call {!r} appears again apart from its other rows; "
+              "sort the file by call_id (the rows of a call must be together)")
+
+
+def table_inputs(inputs: list[str], columns: str | None) -> list[tuple[str, str, str]] | None:
+    """(path, kind, layout) of each input when every one is a CSV / TSV or Parquet table;
+    None when any is something else (read by the client, as on one machine)."""
+    out = []
+    for name in inputs:
+        path = Path(name)
+        kind = TABLE_SUFFIXES.get(path.suffix.lower())
+        if path.is_dir() or kind not in ("csv", "parquet"):
+            return None
+        layout = layout_of(path, kind, ColumnMap(columns))
+        if layout == "files":
+            return None
+        out.append((name, kind, layout))
+    return out
+
+
+def _frames(path: str, kind: str, block_bytes: int) -> list:
+    """The input's partitions, not yet read (dask.delayed)."""
+    import dask
+    import dask.dataframe as dd
+
+    with dask.config.set({"dataframe.convert-string": False}):  # cells as the local reader gives them
+        if kind == "csv":
+            frame = dd.read_csv(path, blocksize=block_bytes, dtype=object, keep_default_na=False,
+                                sep="\t" if path.endswith(".tsv") else ",", encoding="utf-8-sig")
+        else:
+            frame = dd.read_parquet(path, split_row_groups=True)
+        return list(frame.to_delayed())
+
+
+def score_partition(frame, offset: int, source: str, layout: str, columns: str | None, keep: bool, hits: bool,
+                    lexicon: tuple, config, hints) -> dict:
+    """On a worker: one partition's calls. {"head", "tail"}: the rows of its first and last
+    call (they may go on in the neighbouring partitions; None when there are not two calls);
+    "entries": every call between them, scored (run.score_item)."""
+    batch._init_worker(lexicon, config, hints)
+    frame = ColumnMap(columns).apply(frame)
+    if layout == "call":
+        return {"head": None, "tail": None,
+                "entries": [batch.score_item(i, keep, hits) for i in call_items(frame, source, offset, batch._HINTS)]}
+    check_columns(source, frame)
+    groups = cut_calls(frame, offset)
+    if len(groups) < 2:
+        return {"head": groups[0] if groups else None, "tail": None, "entries": []}
+    return {"head": groups[0], "tail": groups[-1],
+            "entries": [batch.score_item(finish(source, g, set()), keep, hits) for g in groups[1:-1]]}
+
+
+class _Stitch:
+    """One input's state between partitions: the call left open and the call ids seen."""
+
+    def __init__(self, source: str, keep: bool, hits: bool, check_ids: bool):
+        self.source, self.keep, self.hits = source, keep, hits
+        self.check_ids = check_ids  # (a per-call table may repeat a call id: each row is scored, as locally)
+        self.open: dict | None = None
+        self.seen: set[str] = set()
+        self.new_ids: list[str] = []
+
+    def _local(self, part: dict) -> dict:
+        """A call cut by a partition boundary, scored here."""
+        entry = batch.score_item(finish(self.source, part, self.seen), self.keep, self.hits)
+        if part["call_id"]:
+            self.new_ids.append(part["call_id"])
+        return entry
+
+    def _checked(self, entry: dict) -> dict:
+        """A worker's entry, refused when its call id came earlier in the file."""
+        call_id = entry["call_id"]
+        if not call_id or not self.check_ids:
+            return entry
+        if call_id in self.seen:
+            return {"call_id": call_id, "row": entry["row"], "rows": entry["rows"],
+                    "error": {"source": self.source, "row": entry["row"], "rows": entry["rows"],
+                              "error": _DUPLICATE.format(call_id)}}
+        self.seen.add(call_id)
+        self.new_ids.append(call_id)
+        return entry
+
+    def partition(self, result: dict) -> list[dict]:
+        out = []
+        head, tail = result["head"], result["tail"]
+        if head is not None:
+            if self.open is not None and self.open["call_id"] == head["call_id"]:
+                head = joined(self.open, head)
+            elif self.open is not None:
+                out.append(self._local(self.open))
+            self.open = None
+            if tail is None and not result["entries"]:
+                self.open = head  # a partition of one call: it may go on in the next
+            else:
+                out.append(self._local(head))
+        out += [self._checked(e) for e in result["entries"]]
+        if tail is not None:
+            self.open = tail
+        return out
+
+    def close(self) -> list[dict]:
+        out = [self._local(self.open)] if self.open is not None else []
+        self.open = None
+        return out
+
+
+def chunks(job, client, done: set[int], state_dir: Path, keep: bool, hits: bool,
+           tables: list[tuple[str, str, str]]) -> Iterator[tuple[int, dict]]:
+    """(chunk number, rows) of every chunk not done yet, in input order."""
+    assert batch._LEX is not None
+    lexicon = (batch._LEX.version, batch.read_files(job.lexicon_dir))
+    k = 0
+    for path, kind, layout in tables:
+        frames = _frames(path, kind, job.partition_bytes)
+        last = k + len(frames)  # this input's closing chunk (its last call)
+        if all(c in done for c in range(k, last + 1)):
+            k = last + 1
+            continue
+        stitch = _Stitch(path, keep, hits, check_ids=layout == "utterance")
+        resumed = max((c for c in done if k <= c <= last), default=None)
+        if resumed is not None:  # what the chunks done by an earlier run left open
+            for c in range(k, resumed + 1):
+                open_call, ids = pickle.loads((state_dir / f"open-{c:07d}.pickle").read_bytes())
+                stitch.seen.update(ids)
+            stitch.open = open_call
+        first = k if resumed is None else resumed + 1
+        for c, result in _scored(client, frames, first - k, path, layout, job, keep, hits, lexicon):
+            entries = stitch.partition(result)
+            _save_open(state_dir, k + c, stitch)
+            yield k + c, batch.chunk_rows(entries)
+        if last not in done:
+            entries = stitch.close()
+            _save_open(state_dir, last, stitch)
+            yield last, batch.chunk_rows(entries)
+        k = last + 1
+
+
+def _save_open(state_dir: Path, c: int, stitch: _Stitch) -> None:
+    """Saved before the chunk is marked done: what the next chunk of the input needs."""
+    batch._atomic_write(state_dir / f"open-{c:07d}.pickle", pickle.dumps((stitch.open, stitch.new_ids)))
+    stitch.new_ids = []
+
+
+def _scored(client, frames: list, start: int, path: str, layout: str, job, keep: bool, hits: bool,
+            lexicon: tuple) -> Iterator[tuple[int, dict]]:
+    """(partition number, score_partition's result) from `start` on, in order; a few
+    partitions ahead of the client at most, so the cluster's memory holds only those."""
+    import operator
+
+    ahead = max(2, 2 * len(client.nthreads()))
+    offset = 0
+    lengths = [client.submit(len, client.compute(frames[c]), pure=False) for c in range(start)]
+    for n in lengths:  # rows before the first partition scored here (those partitions are read once more)
+        offset = client.submit(operator.add, offset, n, pure=False)
+    window: deque = deque()
+    for c in range(start, len(frames)):
+        frame = client.compute(frames[c])
+        window.append((c, client.submit(score_partition, frame, offset, path, layout, job.columns, keep, hits, lexicon,
+                                        job.config, job.hints, pure=False)))
+        offset = client.submit(operator.add, offset, client.submit(len, frame, pure=False), pure=False)
+        if len(window) >= ahead:
+            c0, future = window.popleft()
+            yield c0, future.result()
+    while window:
+        c0, future = window.popleft()
+        yield c0, future.result()
