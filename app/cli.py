@@ -93,6 +93,9 @@ def _build_parser() -> argparse.ArgumentParser:
     score.add_argument("--agent", metavar="LABEL", help="the agent's speaker label in the input (a channel number, a "
                        "diarization label such as spk_0), for formats without roles; without it the agent is inferred")
     score.add_argument("-o", "--output", metavar="OUT", help="write results here (written whole or not at all); default: stdout")
+    score.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                       help=f"processes scoring a JSON Lines input of {PARALLEL_MIN_BYTES // 2**20} MB or more, or "
+                       f"standard input (default: all {os.cpu_count() or 1} cores); the output is the same with any N")
     score.add_argument("--errors", metavar="FILE", help="also write refused records as JSONL {source, line, error}")
     score.add_argument("--lexicons", metavar="DIR", help="lexicon folder (default: CALLQA_LEXICON_DIR or the bundled lexicons/)")
     score.add_argument("--var", action="append", type=_parse_var, default=[], metavar="NAME=VALUE[,ALIAS]",
@@ -257,15 +260,39 @@ def _progress(args: argparse.Namespace, files: list[str]):
     return tqdm(total=total, unit="B", unit_scale=True, desc="scoring", file=sys.stderr, dynamic_ncols=True)
 
 
+PARALLEL_MIN_BYTES = 2**20  # a JSON Lines file this large is scored on all cores (forking them costs some 0.1 s)
+
+
+def _outcomes(path: str, args: argparse.Namespace, lex, config, hints):
+    """The outcomes (app.batch.lines.Outcome) of one input, in order: a JSON Lines file of
+    PARALLEL_MIN_BYTES or more, or standard input, on `--workers` processes; anything else here."""
+    from app.batch import lines
+    from app.ingest.native import LINE_SUFFIXES, read_calls
+
+    parallel = args.workers > 1 and lines.can_fork() and (
+        path == "-" or (path.endswith(LINE_SUFFIXES) and os.path.getsize(path) >= PARALLEL_MIN_BYTES))
+    if not parallel:
+        records = read_calls("-", sys.stdin, args.format, hints) if path == "-" else \
+            read_calls(path, fmt=args.format, hints=hints)
+        return (lines.outcome(rec, lex, config) for rec in records)
+    if path == "-":
+        return lines.score_lines("-", sys.stdin.buffer, args.workers, lex, config, args.format, hints)
+    return _from_file(path, lambda fh: lines.score_lines(path, fh, args.workers, lex, config, args.format, hints))
+
+
+def _from_file(path: str, read):
+    with open(path, "rb") as fh:
+        yield from read(fh)
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     import json
 
-    from app.ingest.native import read_calls
     from app.lexicon.compiler import load_lexicon
-    from app.models import CallResult
-    from app.score.scorer import score_call
 
-    to_json = CallResult.__pydantic_serializer__.to_json
+    if args.workers < 1:
+        print("callqa: --workers must be 1 or more", file=sys.stderr)
+        return EXIT_USAGE
     settings = _settings(args)
     hints = replace(settings.hints(), agent=args.agent)
     lex = load_lexicon(settings.lexicon_dir)
@@ -286,28 +313,21 @@ def cmd_score(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         for path in args.files:
-            records = read_calls("-", sys.stdin, args.format, hints) if path == "-" else \
-                read_calls(path, fmt=args.format, hints=hints)
-            for rec in records:
+            for done in _outcomes(path, args, lex, config, hints):
                 if bar is not None:
-                    bar.update(rec.size)
-                error = rec.error
-                if rec.call is not None:
-                    try:
-                        result = score_call(rec.call, lex, config)
-                    except CallqaError as exc:
-                        error = str(exc)
-                    else:
-                        out.fh.write(to_json(result, exclude_none=True))
-                        out.fh.write(b"\n")
-                        scored += 1
-                        passed += result.passed
-                        continue
+                    bar.update(done.size)
+                if done.result is not None:
+                    out.fh.write(done.result)
+                    out.fh.write(b"\n")
+                    scored += 1
+                    passed += done.passed
+                    continue
                 refused += 1
-                where = f"{rec.source}:{rec.line}" if rec.line else rec.source
-                print(f"{where}: refused: {error}", file=sys.stderr)
+                where = f"{done.source}:{done.line}" if done.line else done.source
+                print(f"{where}: refused: {done.error}", file=sys.stderr)
                 if errors_fh:
-                    errors_fh.write(json.dumps({"source": rec.source, "line": rec.line, "error": error}, ensure_ascii=False) + "\n")
+                    errors_fh.write(json.dumps({"source": done.source, "line": done.line, "error": done.error},
+                                               ensure_ascii=False) + "\n")
     except BaseException:
         out.abort()
         raise

@@ -125,7 +125,7 @@ def run(path: Path) -> tuple[float, float, int]:
         out = Path(tmp) / "out.jsonl"
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "app.cli", "score", str(path), "-o", str(out), "--no-progress",
+        proc = subprocess.run([sys.executable, "-m", "app.cli", "score", str(path), "-o", str(out), "--no-progress", "--workers", "1",
                                "--var", f"company={COMPANY}"], capture_output=True, text=True)
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -338,3 +339,46 @@ def test_format_and_agent_options(tmp_path, capsys):
                      + json.dumps({**volcengine, "reqid": "v-7"}, ensure_ascii=False) + "\n", encoding="utf-8")
     assert main(["score", str(lines)]) == 0
     assert [json.loads(x)["call_id"] for x in capsys.readouterr().out.splitlines()] == ["rf-20261127-0001", "c-0001", "v-7"]
+
+
+def _mixed_lines(path: Path) -> None:
+    """Over a megabyte of JSON Lines (enough for the worker processes), with a byte order
+    mark, and among good calls: broken JSON, a call with a bad field, a call with no agent
+    speech, blank lines, a line that is not UTF-8 and a call in a vendor's format."""
+    from benchmarks.speed import speed_call
+
+    rng = random.Random(8)
+    lines = [json.dumps(speed_call(i, rng), ensure_ascii=False).encode() for i in range(400)]
+    vendor = {"TaskId": "ali-1", "Result": {"Sentences": [
+        {"ChannelId": 0, "BeginTime": 0, "EndTime": 2000, "Text": "您好，瑞丰电器，请问有什么可以帮您？"},
+        {"ChannelId": 1, "BeginTime": 2100, "EndTime": 3000, "Text": "我家空调坏了。"}]}}
+    for at, bad in ((0, b'{"call_id": "x-0", "utterances": [}'), (199, b'{"call_id": "", "utterances": []}'),
+                    (200, b""), (201, b'{"call_id": "x-2", "utterances": [{"speaker": "customer", "text": "\xe5\x96\x82"}]}'),
+                    (250, b"\xff\xfe not utf-8"), (399, json.dumps(vendor).encode()), (401, b'[1, 2')):
+        lines.insert(at, bad)
+    path.write_bytes(b"\xef\xbb\xbf" + b"\n".join(lines) + b"\n")
+    assert path.stat().st_size > 2**20
+
+
+def test_score_on_two_workers_writes_what_one_writes(tmp_path, capsys, monkeypatch):
+    """Blocks of lines scored by worker processes come back in order: the results, the refused
+    records (on stderr and in --errors) and the exit code are those of one process."""
+    from app.batch import lines
+
+    log = tmp_path / "calls.jsonl"
+    _mixed_lines(log)
+    pools = []
+    real = lines.score_lines
+    monkeypatch.setattr(lines, "score_lines", lambda *a: pools.append(a[2]) or real(*a))
+    runs = {}
+    for workers in ("1", "2"):
+        out, errors = tmp_path / f"out{workers}.jsonl", tmp_path / f"errors{workers}.jsonl"
+        code = main(["score", str(log), "-o", str(out), "--errors", str(errors), "--workers", workers, "--no-progress"])
+        runs[workers] = (code, out.read_bytes(), errors.read_bytes(), capsys.readouterr().err.split("callqa: scored")[0])
+    assert pools == [2]  # one process, then two
+    assert runs["1"] == runs["2"]
+    code, out, errors, stderr = runs["2"]
+    assert code == 1 and out.count(b"\n") == 401  # 400 calls and the vendor's
+    refused = [json.loads(line) for line in errors.splitlines()]
+    assert [r["line"] for r in refused] == [1, 200, 202, 251, 402]
+    assert "ali-1" in out.decode() and "no agent speech" in stderr

@@ -112,7 +112,7 @@ def _lines(source: str, stream, first_line: int = 1, fmt: str | None = None, hin
         if isinstance(line, str):
             line = line.encode("utf-8", "surrogateescape")
         line = line.strip()
-        if number == first_line:
+        if number == 1:
             line = line.removeprefix(BOM)
         if not line:
             continue

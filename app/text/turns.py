@@ -53,6 +53,7 @@ class TurnPolicy:
     prompt_sounds: tuple[str, ...] = ()  # sound-encoded markers of recorded prompts
     prompt_texts: tuple[str, ...] = ()  # the same markers as written (for the note)
     only_backchannels: object = field(default=None, compare=False)  # fullmatch of backchannel words only
+    backchannel_cache: dict = field(default_factory=dict, compare=False, repr=False)  # short text -> is_backchannel
 
     def __post_init__(self) -> None:
         words = sorted(self.backchannels, key=len, reverse=True)
@@ -350,9 +351,18 @@ class CallText:
         # a backchannel: a single character, or backchannel words only (tested on the few
         # utterances short enough to be one)
         back = [False] * len(lens)
-        only = policy.only_backchannels
+        known = policy.backchannel_cache
         for k in np.flatnonzero(sizes <= 8).tolist():
-            back[k] = lens[k] <= 1 or (only is not None and only(norm_all[nb[k]:nb[k + 1]]) is not None)
+            if lens[k] <= 1:
+                back[k] = True
+                continue
+            short = norm_all[nb[k]:nb[k + 1]]
+            b = known.get(short)
+            if b is None:
+                b = policy.is_backchannel(short)
+                if len(known) < 10_000:  # (the same few words again and again; a bound all the same)
+                    known[short] = b
+            back[k] = b
 
         pause = policy.pause_ms
         turns: list[Turn | Unread] = []
