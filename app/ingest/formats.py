@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import urllib.parse
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from pydantic import ValidationError
@@ -27,6 +28,7 @@ from app.ingest.text import TEXT_READERS
 from app.ingest.vendors import JSON_READERS, tencent
 from app.models import Call
 
+_START = itemgetter("start_ms")
 FORMATS = ("native", *JSON_READERS, "tencent-callback", *TEXT_READERS)
 
 
@@ -188,7 +190,7 @@ def _native(doc: Any, hints: Hints) -> list[Call]:
     return out
 
 
-def to_call(raw: RawCall, hints: Hints) -> Call:
+def to_call(raw: RawCall, hints: Hints, fallback_call_id: str | None = None) -> Call:
     """A native call from a format's raw call: roles settled, empty utterances dropped,
     sorted by time, the hints applied."""
     company = hints.company
@@ -198,9 +200,10 @@ def to_call(raw: RawCall, hints: Hints) -> Call:
     settled = settle(raw, hints.agent if hints.agent is not None else hints.agents.get(raw.format), company)
     utterances = [{"speaker": role, "text": u.text, "start_ms": u.start_ms, "end_ms": u.end_ms}
                   for u, role in zip(raw.utterances, settled.roles, strict=True) if u.text]
-    if utterances and all(u["start_ms"] is not None for u in utterances):
-        utterances.sort(key=lambda u: u["start_ms"])  # stable: two channels' sentences interleave by time
-    call_id = hints.call_id or raw.call_id or hints.fallback_call_id
+    starts = list(map(_START, utterances))
+    if None not in starts and starts != sorted(starts):
+        utterances.sort(key=_START)  # stable: two channels' sentences interleave by time
+    call_id = hints.call_id or raw.call_id or fallback_call_id or hints.fallback_call_id
     if not call_id:
         raise InvalidCall(f"the {raw.format} input holds no call id; give one (the call_id query parameter)")
     doc = {"call_id": call_id, "utterances": utterances, "variables": hints.variables,
@@ -216,10 +219,11 @@ def to_call(raw: RawCall, hints: Hints) -> Call:
         raise _invalid(exc) from None
 
 
-def read_body(data: bytes, fmt: str | None = None, hints: Hints = Hints()) -> list[Call]:
+def read_body(data: bytes, fmt: str | None = None, hints: Hints = Hints(), fallback_call_id: str | None = None) -> list[Call]:
     """Every call in the input (a vendor's file holds one; a native JSON array may hold many).
-    Raises InputError (UnknownFormat, RolesUnknown) saying what is wrong."""
+    `fallback_call_id`: the call id where neither the file nor the hints give one (instead of
+    hints.fallback_call_id). Raises InputError (UnknownFormat, RolesUnknown) saying what is wrong."""
     name, found = detect(data, fmt)
     if name == "native":
         return _native(found, hints)
-    return [to_call(raw, hints) for raw in found]
+    return [to_call(raw, hints, fallback_call_id) for raw in found]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -94,9 +94,8 @@ def _other(source: str, line: int, data: bytes, fmt: str | None, hints, fallback
     """The calls of an input in another format (app.ingest.formats), as records."""
     from app.ingest.formats import Hints, read_body
 
-    hints = replace(hints or Hints(), fallback_call_id=fallback)
     try:
-        calls = read_body(data, fmt, hints)
+        calls = read_body(data, fmt, hints or Hints(), fallback)
     except InputError as exc:
         yield Record(source, line, None, str(exc), len(data))
         return

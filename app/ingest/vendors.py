@@ -203,6 +203,19 @@ def aws_transcribe(doc: Any) -> list[RawCall]:
     return [RawCall("aws-transcribe", out, call_id=call_id)]
 
 
+_CONNECT_ROLES = {"AGENT": "agent", "CUSTOMER": "customer"}
+
+
+def _set_roles(utterances: list[RawUtterance], role_of) -> None:
+    """Each utterance's role, from its speaker label (`role_of` asked once per label)."""
+    known: dict = {}
+    for u in utterances:
+        who = u.speaker
+        if who not in known:
+            known[who] = role_of(who)
+        u.role = known[who]
+
+
 def contact_lens(doc: Any) -> list[RawCall]:
     """Amazon Connect Contact Lens post-call analysis: `Transcript[]` with `ParticipantId`,
     times in ms; roles from `Participants[].ParticipantRole` (AGENT / CUSTOMER)."""
@@ -212,12 +225,8 @@ def contact_lens(doc: Any) -> list[RawCall]:
         raise FormatMismatch("no Transcript[] with ParticipantId")
     roles = {label(get(p, "ParticipantId")): str(get(p, "ParticipantRole", default="")).upper()
              for p in items(get(doc, "Participants"), "Participants") if isinstance(p, dict)}
-    out = []
-    for i, t in objects(transcript, "Transcript"):
-        who = label(t.get("ParticipantId"))
-        role = {"AGENT": "agent", "CUSTOMER": "customer"}.get(roles.get(who) or (who or "").upper())
-        out.append(RawUtterance(who, _text(t.get("Content")), ms(t.get("BeginOffsetMillis"), ("Transcript", i, "BeginOffsetMillis")),
-                                ms(t.get("EndOffsetMillis"), ("Transcript", i, "EndOffsetMillis")), role))
+    out = fragments(transcript, "Transcript", "ParticipantId", "Content", "BeginOffsetMillis", "EndOffsetMillis")
+    _set_roles(out, lambda who: _CONNECT_ROLES.get(roles.get(who) or (who or "").upper()))
     meta = get(doc, "CustomerMetadata")
     return [RawCall("contact-lens", out, call_id=label(get(meta, "ContactId")))]
 
@@ -271,10 +280,8 @@ def speech_analytics(doc: Any) -> list[RawCall]:
         raise FormatMismatch("no plainTextTime.verbatims[] or transcript_detailed.words[]")
     out: list[RawUtterance] = []
     if isinstance(verbatims, list):
-        for i, v in objects(verbatims, "verbatims"):
-            sp = label(v.get("sp"))
-            out.append(RawUtterance(sp, _text(v.get("w")), ms(v.get("s"), ("verbatims", i, "s")), ms(v.get("e"), ("verbatims", i, "e")),
-                                    _ROLE_WORDS.get((sp or "").lower())))
+        out = fragments(verbatims, "verbatims", "sp", "w", "s", "e")
+        _set_roles(out, lambda sp: _ROLE_WORDS.get((sp or "").lower()))
     else:
         current: RawUtterance | None = None
         for i, w in objects(detailed, "words"):
