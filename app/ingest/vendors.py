@@ -253,14 +253,13 @@ def volcengine(doc: Any) -> list[RawCall]:
     utterances = get(result, "utterances")
     if not isinstance(utterances, list):
         raise FormatMismatch("no result.utterances[]")
-    out = []
-    for i, u in objects(utterances, "utterances"):
+    out = fragments(utterances, "utterances", "channel_id", "text", "start_time", "end_time", other_speaker="speaker")
+    for raw, u in zip(out, utterances, strict=True):
         additions = u.get("additions")
-        speaker = label(get(additions, "speaker"))
-        if speaker is None:
-            speaker = label(get(u, "channel_id", "speaker"))
-        out.append(RawUtterance(speaker, _text(u.get("text")), ms(u.get("start_time"), ("utterances", i, "start_time")),
-                                ms(u.get("end_time"), ("utterances", i, "end_time"))))
+        if type(additions) is dict:  # diarization's speaker, where given, before the channel
+            speaker = label(additions.get("speaker"))
+            if speaker is not None:
+                raw.speaker = speaker
     return [RawCall("volcengine", out, call_id=label(get(doc, "reqid")))]
 
 
