@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
@@ -70,12 +71,10 @@ class ColumnMap:
 
 
 def _clean(value: Any) -> Any:
-    """A cell as Python: NaN / NaT / None as None, numpy scalars as Python numbers."""
-    if value is None:
+    """A cell as Python: NaN / NaT / NA / None as None, numpy scalars as Python numbers."""
+    if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, float) and math.isnan(value):
-        return None
-    if value is pd.NaT:
         return None
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()
@@ -179,13 +178,25 @@ def cut_calls(frame: pd.DataFrame, row: int) -> list[dict]:
     if not n:
         return []
     cols = {str(c): frame[c].tolist() for c in frame.columns if c in _KEPT or str(c).startswith("var.")}
-    ids = [_text(x) or "" for x in cols["call_id"]]
-    starts = [0] + [i for i in range(1, n) if ids[i] != ids[i - 1]]
+    # Where the cell changes (one C-level comparison of the column with itself shifted), then
+    # the call ids of those rows only; neighbours whose ids read the same once cleaned
+    # (" c-1" and "c-1", NaN and "") are one call.
+    raw = frame["call_id"].to_numpy(dtype=object)
+    try:
+        changed = np.asarray(raw[1:] != raw[:-1], dtype=bool)
+    except TypeError:  # a cell no comparison can say (pd.NA): every row looked at
+        changed = np.ones(n - 1, dtype=bool)
+    starts, ids = [], []
+    for a in [0, *(np.flatnonzero(changed) + 1).tolist()]:
+        call_id = _text(raw[a]) or ""
+        if not ids or ids[-1] != call_id:
+            starts.append(a)
+            ids.append(call_id)
     groups = []
     for j, a in enumerate(starts):
         b = starts[j + 1] if j + 1 < len(starts) else n
         part = {c: v[a:b] for c, v in cols.items()}
-        part["call_id"] = ids[a]
+        part["call_id"] = ids[j]
         part["_first"] = row + a + 1
         groups.append(part)
     return groups

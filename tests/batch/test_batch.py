@@ -306,3 +306,17 @@ def test_backtest_of_a_database_that_is_not_there(tmp_path, capsys):
         assert main(["backtest", "--new", str(_edited_lexicons(tmp_path))]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert not missing.exists()
+
+
+def test_a_missing_call_id_in_a_nullable_column_is_empty_not_a_word(tmp_path):
+    """A Parquet file written from pandas' nullable string columns holds <NA> for a missing
+    call id: that row is refused as having none, never scored as a call named "<NA>"."""
+    rows = pd.read_csv(LOGS / "utterances.csv", dtype=str, keep_default_na=False).iloc[:12]
+    rows = rows.astype("string")
+    rows.loc[5:6, "call_id"] = pd.NA
+    log = tmp_path / "log.parquet"
+    rows.to_parquet(log)
+    out, errors = tmp_path / "out.csv", tmp_path / "errors.csv"
+    assert main(["batch", str(log), "-o", str(out), "--errors", str(errors), "--workers", "1"]) == 1
+    assert "<NA>" not in out.read_text(encoding="utf-8")
+    assert "call_id is empty" in errors.read_text(encoding="utf-8")
