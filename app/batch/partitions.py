@@ -18,6 +18,7 @@ call ids seen), so a killed run resumes here too.
 
 from __future__ import annotations
 
+import logging
 import pickle
 from collections import deque
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from pathlib import Path
 from app.batch import run as batch
 from app.batch.inputs import TABLE_SUFFIXES, ColumnMap, call_items, check_columns, cut_calls, finish, joined, layout_of
 
+log = logging.getLogger("callqa")
 _DUPLICATE = ("call {!r} appears again apart from its other rows; "
               "sort the file by call_id (the rows of a call must be together)")
 
@@ -39,11 +41,35 @@ def table_inputs(inputs: list[str], columns: str | None) -> list[tuple[str, str,
         kind = TABLE_SUFFIXES.get(path.suffix.lower())
         if path.is_dir() or kind not in ("csv", "parquet"):
             return None
+        if kind == "csv" and line_break_in_quotes(path):
+            log.info("%s has line breaks inside quoted cells, which partitions cut by bytes would split: "
+                     "it is read by this process and sent to the workers", path)
+            return None
         layout = layout_of(path, kind, ColumnMap(columns))
         if layout == "files":
             return None
         out.append((name, kind, layout))
     return out
+
+
+def line_break_in_quotes(path: Path, block: int = 16 * 2**20) -> bool:
+    """Whether a CSV holds a line break inside a quoted cell. Read block by block, counting
+    quotes: a quote inside a quoted cell is written twice, so between an odd and the next
+    even quote one is inside a cell."""
+    inside = False
+    with open(path, "rb") as fh:
+        while data := fh.read(block):
+            if b'"' not in data:
+                if inside and (b"\n" in data or b"\r" in data):
+                    return True
+                continue
+            pieces = data.split(b'"')
+            for k, piece in enumerate(pieces):
+                if inside and (b"\n" in piece or b"\r" in piece):
+                    return True
+                if k < len(pieces) - 1:
+                    inside = not inside
+    return False
 
 
 def _frames(path: str, kind: str, block_bytes: int) -> list:

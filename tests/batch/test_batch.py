@@ -216,6 +216,15 @@ def test_dask_cluster_gives_the_local_output(tmp_path, dask_cluster):
     local, remote = pd.read_csv(tmp_path / "local.csv"), pd.read_csv(tmp_path / "parquet.csv")
     pd.testing.assert_frame_equal(local.drop(columns="source"), remote.drop(columns="source"))
     assert (tmp_path / "local-errors.csv").read_text().count("\n") == 7  # header and 6 refused
+    # a line break inside a quoted cell: byte partitions would cut the cell, so the client reads it
+    rows = pd.read_csv(log, dtype=str, keep_default_na=False)
+    rows.loc[::5, "text"] = rows["text"][::5] + "\n请问还有什么可以帮您"
+    broken = tmp_path / "broken.csv"
+    rows.to_csv(broken, index=False)
+    assert main(["batch", str(broken), *_outputs(tmp_path, "broken-local"), "--workers", "1"]) == 1
+    assert main(["batch", str(broken), *_outputs(tmp_path, "broken-dask"), "--dask", dask_cluster.scheduler_address,
+                 "--partition-mb", "0.005"]) == 1
+    _same_outputs(tmp_path, "broken-local", "broken-dask")
 
 
 def test_a_dask_run_killed_resumes_to_the_same_output(tmp_path, dask_cluster):
