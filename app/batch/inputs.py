@@ -313,7 +313,21 @@ def call_items(frame: pd.DataFrame, source: str, row: int, hints: Hints) -> Iter
 
 
 def layout_of(path: Path, kind: str, columns: ColumnMap) -> str:
-    """'utterance' or 'call' rows, from the table's columns."""
+    """'utterance' or 'call' rows, from the table's columns ('files' for JSON Lines of calls)."""
+    frame = header_frame(path, kind, columns)
+    if frame is None:
+        return "files"
+    cols = set(map(str, frame.columns))
+    if "utterances" in cols:
+        return "call"
+    if {"speaker", "text"} <= cols or "call_id" in cols:
+        return "utterance"
+    return "files" if kind == "jsonl" else "utterance"
+
+
+def header_frame(path: Path, kind: str, columns: ColumnMap) -> pd.DataFrame | None:
+    """The table's columns (renamed), as an empty frame or one row; None for JSON Lines whose
+    first line is not an object."""
     if kind == "excel":
         frame = columns.apply(pd.read_excel(path, nrows=1))
     elif kind == "parquet":
@@ -329,16 +343,11 @@ def layout_of(path: Path, kind: str, columns: ColumnMap) -> str:
         try:
             keys = json.loads(first) if first.strip() else {}
         except json.JSONDecodeError:
-            return "files"
+            return None
         if not isinstance(keys, dict):
-            return "files"
+            return None
         frame = columns.apply(pd.DataFrame(columns=list(keys)))
-    cols = set(map(str, frame.columns))
-    if "utterances" in cols:
-        return "call"
-    if {"speaker", "text"} <= cols or "call_id" in cols:
-        return "utterance"
-    return "files" if kind == "jsonl" else "utterance"
+    return frame
 
 
 def read_items(paths: list[str], columns: ColumnMap | None = None, hints: Hints | None = None,

@@ -56,10 +56,6 @@ class _Temp:
             os.unlink(self.path)
 
 
-def _cell(value):
-    return "" if value is None else value
-
-
 def write_part(path: Path, rows: list[dict], columns: list[str], kind: str) -> None:
     """One chunk's rows as a file of `kind` (csv without a header, parquet, jsonl)."""
     tmp = _Temp(path)
@@ -67,7 +63,7 @@ def write_part(path: Path, rows: list[dict], columns: list[str], kind: str) -> N
         if kind == "csv":
             buf = io.StringIO()
             w = csv.writer(buf, lineterminator="\n")
-            w.writerows([_cell(r.get(c)) for c in columns] for r in rows)
+            w.writerows([r.get(c) for c in columns] for r in rows)  # (csv writes None as an empty cell)
             Path(tmp.path).write_text(buf.getvalue(), encoding="utf-8")
         elif kind == "parquet":
             import pyarrow as pa

@@ -18,14 +18,29 @@ call ids seen), so a killed run resumes here too.
 
 from __future__ import annotations
 
+import io
 import logging
+import os
 import pickle
+import re
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
+
 from app.batch import run as batch
-from app.batch.inputs import TABLE_SUFFIXES, ColumnMap, call_items, check_columns, cut_calls, finish, joined, layout_of
+from app.batch.inputs import (
+    TABLE_SUFFIXES,
+    ColumnMap,
+    call_items,
+    check_columns,
+    cut_calls,
+    finish,
+    header_frame,
+    joined,
+    layout_of,
+)
 
 log = logging.getLogger("callqa")
 _DUPLICATE = ("call {!r} appears again apart from its other rows; "
@@ -48,6 +63,8 @@ def table_inputs(inputs: list[str], columns: str | None) -> list[tuple[str, str,
         layout = layout_of(path, kind, ColumnMap(columns))
         if layout == "files":
             return None
+        if layout == "utterance":
+            check_columns(name, header_frame(path, kind, ColumnMap(columns)))
         out.append((name, kind, layout))
     return out
 
@@ -91,7 +108,8 @@ def score_partition(frame, offset: int, source: str, layout: str, columns: str |
     """On a worker: one partition's calls. {"head", "tail"}: the rows of its first and last
     call (they may go on in the neighbouring partitions; None when there are not two calls);
     "entries": every call between them, scored (run.score_item)."""
-    batch._init_worker(lexicon, config, hints)
+    if lexicon is not None:  # (on one machine the workers are forked with it)
+        batch._init_worker(lexicon, config, hints)
     frame = ColumnMap(columns).apply(frame)
     if layout == "call":
         return {"head": None, "tail": None,
@@ -102,6 +120,78 @@ def score_partition(frame, offset: int, source: str, layout: str, columns: str |
         return {"head": groups[0] if groups else None, "tail": None, "entries": []}
     return {"head": groups[0], "tail": groups[-1],
             "entries": [batch.score_item(finish(source, g, set()), keep, hits) for g in groups[1:-1]]}
+
+
+LOCAL_BLOCK_BYTES = 4 * 2**20  # CSV bytes per block on one machine's worker processes
+_ROWS = re.compile(r"(rows?) (\d+)(?:-(\d+))?")
+
+
+def csv_blocks(path: str, block_bytes: int) -> tuple[bytes, list[tuple[int, int]]]:
+    """The header line of a CSV and byte ranges of whole lines after it, about `block_bytes`
+    each (for a CSV without line breaks in quoted cells: every line break ends a row)."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        header = fh.readline()
+        start, blocks = len(header), []
+        while start < size:
+            if start + block_bytes >= size:
+                end = size
+            else:
+                fh.seek(start + block_bytes - 1)
+                fh.readline()
+                end = fh.tell()
+            blocks.append((start, end))
+            start = end
+    return header, blocks
+
+
+def read_block(path: str, kind: str, block, header: bytes) -> pd.DataFrame:
+    """One block of a table: a byte range of a CSV (read with its header line), or a row group
+    of a Parquet file; cells as the whole-file reader gives them."""
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        with pq.ParquetFile(path) as pf:
+            return pf.read_row_group(block).to_pandas()
+    start, end = block
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        data = fh.read(end - start)
+    return pd.read_csv(io.BytesIO(header + data), dtype=object, keep_default_na=False,
+                       sep="\t" if path.endswith(".tsv") else ",", encoding="utf-8-sig")
+
+
+def score_block(path: str, kind: str, layout: str, block, header: bytes, columns: str | None, keep: bool,
+                hits: bool) -> dict:
+    """In a worker process forked with the lexicon: score_partition of one block, its rows
+    numbered from the block's start (`shifted` numbers them in the file); "n": its rows."""
+    frame = read_block(path, kind, block, header)
+    out = score_partition(frame, 0, path, layout, columns, keep, hits, None, None, None)
+    out["n"] = len(frame)
+    return out
+
+
+def shifted(result: dict, offset: int) -> dict:
+    """A block's result with its rows numbered in the file (`offset`: the rows before it):
+    the rows of the calls left open, and each entry's row, its "rows a-b", the calls table's
+    source_row and a refused row's "row N ..." (the one message that names a row)."""
+    if not offset:
+        return result
+    for part in (result["head"], result["tail"]):
+        if part is not None:
+            part["_first"] += offset
+    for e in result["entries"]:
+        e["row"] += offset
+        e["rows"] = _ROWS.sub(lambda m: f"{m[1]} {int(m[2]) + offset}" + (f"-{int(m[3]) + offset}" if m[3] else ""),
+                              e["rows"], count=1)
+        if "error" in e:
+            err = e["error"]
+            err["row"], err["rows"] = e["row"], e["rows"]
+            if err["error"].startswith("row "):
+                err["error"] = _ROWS.sub(lambda m: f"row {int(m[2]) + offset}", err["error"], count=1)
+        else:
+            e["call"]["source_row"] += offset
+    return result
 
 
 class _Stitch:
@@ -158,41 +248,78 @@ class _Stitch:
         return out
 
 
-def chunks(job, client, done: set[int], state_dir: Path, keep: bool, hits: bool,
+def chunks(job, executor, done: set[int], state_dir: Path, keep: bool, hits: bool,
            tables: list[tuple[str, str, str]]) -> Iterator[tuple[int, dict]]:
-    """(chunk number, rows) of every chunk not done yet, in input order."""
+    """(chunk number, rows) of every chunk not done yet, in input order. `executor`: a Dask
+    client, or a pool of local worker processes forked with the lexicon."""
     assert batch._LEX is not None
-    lexicon = (batch._LEX.version, batch.read_files(job.lexicon_dir))
+    dask = hasattr(executor, "nthreads")
+    lexicon = (batch._LEX.version, batch.read_files(job.lexicon_dir)) if dask else None
     k = 0
     for path, kind, layout in tables:
-        frames = _frames(path, kind, job.partition_bytes)
-        last = k + len(frames)  # this input's closing chunk (its last call)
+        if dask:
+            parts, header = _frames(path, kind, job.partition_bytes), b""
+        elif kind == "csv":
+            header, parts = csv_blocks(path, LOCAL_BLOCK_BYTES)
+        else:
+            import pyarrow.parquet as pq
+
+            with pq.ParquetFile(path) as pf:
+                parts, header = list(range(pf.num_row_groups)), b""
+        last = k + len(parts)  # this input's closing chunk (its last call)
         if all(c in done for c in range(k, last + 1)):
             k = last + 1
             continue
         stitch = _Stitch(path, keep, hits, check_ids=layout == "utterance")
         resumed = max((c for c in done if k <= c <= last), default=None)
+        rows = 0
         if resumed is not None:  # what the chunks done by an earlier run left open
             for c in range(k, resumed + 1):
-                open_call, ids = pickle.loads((state_dir / f"open-{c:07d}.pickle").read_bytes())
+                open_call, ids, rows = pickle.loads((state_dir / f"open-{c:07d}.pickle").read_bytes())
                 stitch.seen.update(ids)
             stitch.open = open_call
-        first = k if resumed is None else resumed + 1
-        for c, result in _scored(client, frames, first - k, path, layout, job, keep, hits, lexicon):
+        first = 0 if resumed is None else resumed + 1 - k
+        if dask:
+            results = _scored(executor, parts, first, path, layout, job, keep, hits, lexicon)
+        else:
+            results = _scored_here(executor, parts, first, rows, path, kind, layout, header, job, keep, hits)
+        for c, result in results:
             entries = stitch.partition(result)
-            _save_open(state_dir, k + c, stitch)
+            rows = result.get("rows_after", rows)
+            _save_open(state_dir, k + c, stitch, rows)
             yield k + c, batch.chunk_rows(entries)
         if last not in done:
             entries = stitch.close()
-            _save_open(state_dir, last, stitch)
+            _save_open(state_dir, last, stitch, rows)
             yield last, batch.chunk_rows(entries)
         k = last + 1
 
 
-def _save_open(state_dir: Path, c: int, stitch: _Stitch) -> None:
-    """Saved before the chunk is marked done: what the next chunk of the input needs."""
-    batch._atomic_write(state_dir / f"open-{c:07d}.pickle", pickle.dumps((stitch.open, stitch.new_ids)))
+def _save_open(state_dir: Path, c: int, stitch: _Stitch, rows: int) -> None:
+    """Saved before the chunk is marked done: what the next chunk of the input needs (the
+    call left open, the call ids this chunk saw, the rows read so far)."""
+    batch._atomic_write(state_dir / f"open-{c:07d}.pickle", pickle.dumps((stitch.open, stitch.new_ids, rows)))
     stitch.new_ids = []
+
+
+def _scored_here(pool, blocks: list, start: int, rows: int, path: str, kind: str, layout: str, header: bytes, job,
+                 keep: bool, hits: bool) -> Iterator[tuple[int, dict]]:
+    """(block number, its result numbered in the file) from `start` on, in order, scored by the
+    local pool; `rows`: the rows of the blocks before `start`. A few blocks ahead at most."""
+    ahead = max(4, 2 * getattr(pool, "_processes", 2))
+    window: deque = deque()
+    for c in range(start, len(blocks)):
+        window.append((c, pool.apply_async(score_block, (path, kind, layout, blocks[c], header, job.columns, keep, hits))))
+        if len(window) >= ahead:
+            c0, pending = window.popleft()
+            result = shifted(pending.get(), rows)
+            rows = result["rows_after"] = rows + result["n"]
+            yield c0, result
+    while window:
+        c0, pending = window.popleft()
+        result = shifted(pending.get(), rows)
+        rows = result["rows_after"] = rows + result["n"]
+        yield c0, result
 
 
 def _scored(client, frames: list, start: int, path: str, layout: str, job, keep: bool, hits: bool,

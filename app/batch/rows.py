@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from app.models import Call, CallResult
 
@@ -47,6 +48,12 @@ def hit_rows(call: Call, result: CallResult) -> list[dict]:
     return out
 
 
+@lru_cache(maxsize=16)
+def _status_keys(columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(column, rule) of each rule's status column (a run's rows all have the same columns)."""
+    return tuple((c, c[:-7]) for c in columns if c.endswith(".status"))
+
+
 @dataclass
 class Summary:
     """Counted as call rows go by: calls, pass rate, violation rate per rule, worst agents."""
@@ -63,9 +70,10 @@ class Summary:
         self.calls += 1
         self.passed += bool(row["passed"])
         self.score_sum += row["score"]
-        for key, value in row.items():
-            if key.endswith(".status") and value != "not_applicable":
-                rule = key[:-7]
+        statuses = _status_keys(tuple(row))
+        for key, rule in statuses:
+            value = row[key]
+            if value != "not_applicable":
                 self.applicable[rule] += 1
                 self.failed[rule] += value == "failed"
         if row.get("agent_id"):

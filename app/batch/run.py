@@ -174,9 +174,9 @@ def _chunked(items: Iterable[Item], n: int) -> Iterator[list[Item]]:
 class State:
     """What a run has finished, kept beside the output (OUTPUT.partial/)."""
 
-    def __init__(self, job: BatchJob, lexicon_version: str):
+    def __init__(self, job: BatchJob, lexicon_version: str, cut: str = "calls"):
         self.dir = job.output.with_name(job.output.name + ".partial")
-        self.fingerprint = _fingerprint(job, lexicon_version)
+        self.fingerprint = _fingerprint(job, lexicon_version, cut)
 
     def open(self) -> set[int]:
         """The chunks already done (none when starting afresh)."""
@@ -218,7 +218,7 @@ class State:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _fingerprint(job: BatchJob, lexicon_version: str) -> str:
+def _fingerprint(job: BatchJob, lexicon_version: str, cut: str) -> str:
     h = hashlib.sha256()
     for name in job.inputs:
         p = Path(name)
@@ -226,9 +226,10 @@ def _fingerprint(job: BatchJob, lexicon_version: str) -> str:
         for f in files:
             st = f.stat()
             h.update(f"{f.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
-    # (a run on a cluster cuts its chunks by partitions: resumed there, or afresh elsewhere)
+    # (chunks are CHUNK_CALLS calls, or blocks of the tables read by the workers: a run goes on
+    # only where it is cut the same way)
     h.update(json.dumps([lexicon_version, job.columns, job.fmt, repr(job.hints), repr(job.config), job.chunk_calls,
-                         bool(job.dask), job.partition_bytes if job.dask else None],
+                         cut, bool(job.dask), job.partition_bytes if job.dask else None],
                         default=str).encode())
     return h.hexdigest()
 
@@ -280,7 +281,13 @@ def run(job: BatchJob) -> Outcome:
     _init_worker(str(job.lexicon_dir), job.config, job.hints)  # here, so forked workers start with it
     assert _LEX is not None
     columns = call_columns([r.id for r in _LEX.rules])
-    state = State(job, _LEX.version)
+    # CSV and Parquet tables are read by the workers, a block each, where there are workers
+    tables = None
+    if job.dask or job.workers > 1:
+        from app.batch import partitions
+
+        tables = partitions.table_inputs(job.inputs, job.columns)
+    state = State(job, _LEX.version, "blocks" if tables is not None else "calls")
     done = state.open()
     calls_kind, hits_kind = part_kinds(job)
     parts = Parts(str(state.dir), calls_kind, hits_kind)
@@ -291,13 +298,9 @@ def run(job: BatchJob) -> Outcome:
     pool = _pool(job)
     try:
         keep = store is not None
-        tables = None
-        if job.dask:
-            from app.batch import partitions
-
-            tables = partitions.table_inputs(job.inputs, job.columns)
-        if tables is not None:  # the cluster's workers read the tables too
-            results = partitions.chunks(job, pool.client, done, state.dir, keep, job.hits_output is not None, tables)
+        if tables is not None:
+            results = partitions.chunks(job, pool.client if job.dask else pool, done, state.dir, keep,
+                                        job.hits_output is not None, tables)
         else:
             pending = _chunked(read_items(job.inputs, ColumnMap(job.columns), job.hints, job.fmt), job.chunk_calls)
             todo = _skip_done(enumerate(pending), done, bar)

@@ -75,6 +75,35 @@ def test_two_workers_write_what_one_writes(tmp_path):
     assert len(pd.read_csv(one)) == 300
 
 
+def test_workers_reading_blocks_write_what_one_process_writes(tmp_path, monkeypatch):
+    """With two workers each reads blocks of the table itself: calls cut by a block's edge,
+    refused rows (their row numbers included) and a call id that comes back come out as when
+    one process reads the whole table; CSV and Parquet."""
+    from app.batch import partitions
+
+    log = tmp_path / "log.csv"
+    _awkward_log(log)
+    parquet = tmp_path / "log.parquet"
+    pd.read_csv(log, dtype=str, keep_default_na=False).to_parquet(parquet, row_group_size=300)
+    for source in (log, parquet):
+        stem = source.suffix[1:]
+        assert main(["batch", str(source), *_outputs(tmp_path, f"one-{stem}"), "--workers", "1"]) == 1
+        monkeypatch.setattr(partitions, "LOCAL_BLOCK_BYTES", 5000)  # calls span blocks
+        blocks: list[int] = []
+
+        def spy(pool, parts, *args, real=partitions._scored_here, seen=blocks):
+            seen.append(len(parts))
+            return real(pool, parts, *args)
+
+        monkeypatch.setattr(partitions, "_scored_here", spy)
+        assert main(["batch", str(source), *_outputs(tmp_path, f"two-{stem}"), "--workers", "2"]) == 1
+        assert blocks and blocks[0] > 10  # the workers read the blocks
+        _same_outputs(tmp_path, f"one-{stem}", f"two-{stem}")
+        errors = pd.read_csv(tmp_path / f"two-{stem}-errors.csv")
+        assert any(e.startswith("row ") for e in errors["error"])  # a message naming its row, renumbered
+        monkeypatch.undo()
+
+
 def test_bad_rows_are_refused_by_number_and_the_rest_scored(tmp_path, capsys):
     rows = pd.read_csv(LOGS / "utterances.csv", dtype=str, keep_default_na=False)
     bad = pd.concat([rows.iloc[:10],
