@@ -1,19 +1,24 @@
-"""Batch scoring on a Dask cluster with the tables read where they are scored: each CSV or
-Parquet input is a dask.dataframe whose partitions are read, cut into calls and scored by the
-cluster's workers; the client only stitches what partitions share and writes the rows.
+"""Batch scoring with the tables read where they are scored: each CSV or Parquet input is cut
+into blocks that the workers read, cut into calls and score themselves; the process that runs
+the batch only joins what blocks share and writes the rows. On a Dask cluster the blocks are
+dask.dataframe partitions; on one machine, byte ranges of whole lines (or Parquet row groups)
+read by the forked worker processes.
 
-What the client does per partition, in input order:
-- the row numbers: a partition's first row is known only once the ones before it are read, so
-  each partition's length is a small task of its own and its scoring task is given the sum of
-  the lengths before it (the partition is read once; its frame waits on the worker);
-- the calls cut by a partition boundary: a worker scores the calls wholly inside its
-  partition and sends back the rows of its first and last call unscored; the client joins the
-  last of one partition with the first of the next when they are one call, and scores those;
-- a call id that comes back later in the file is refused, as when the table is read locally.
+What the running process does per block, in input order:
+- the row numbers: a block's first row is known only once the ones before it are read. On a
+  cluster each partition's length is a small task of its own and its scoring task is given the
+  sum of the lengths before it (the partition is read once; its frame waits on the worker); on
+  one machine a block's rows are numbered from its start and renumbered here (`shifted`);
+- the calls cut by a block's edge: a worker scores the calls wholly inside its block and sends
+  back the rows of its first and last call unscored; they are joined here with the neighbouring
+  block's when they are one call, and scored here;
+- a call id that comes back later in the file is refused, as when the table is read whole.
 
-The rows come out the same as a local run's; chunks are partitions (plus one per input for its
-last call), each saved to the state folder with what the next one needs (the open call, the
-call ids seen), so a killed run resumes here too.
+The rows come out the same as when one process reads the table; chunks are blocks (plus one
+per input for its last call), each saved to the state folder with what the next one needs (the
+open call, the call ids seen, the rows read), so a killed run resumes here too. A CSV with a
+line break inside a quoted cell is not cut by bytes (the break would be taken for a row's end):
+it is read whole by the running process, as other inputs are.
 """
 
 from __future__ import annotations
