@@ -275,14 +275,7 @@ def _outcomes(path: str, args: argparse.Namespace, lex, config, hints):
         records = read_calls("-", sys.stdin, args.format, hints) if path == "-" else \
             read_calls(path, fmt=args.format, hints=hints)
         return (lines.outcome(rec, lex, config) for rec in records)
-    if path == "-":
-        return lines.score_lines("-", sys.stdin.buffer, args.workers, lex, config, args.format, hints)
-    return _from_file(path, lambda fh: lines.score_lines(path, fh, args.workers, lex, config, args.format, hints))
-
-
-def _from_file(path: str, read):
-    with open(path, "rb") as fh:
-        yield from read(fh)
+    return lines.score_file(path, args.workers, lex, config, args.format, hints)
 
 
 def cmd_score(args: argparse.Namespace) -> int:

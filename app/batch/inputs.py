@@ -29,6 +29,8 @@ from app.models import Call
 TABLE_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet",
                   ".pq": "parquet", ".xlsx": "excel", ".xls": "excel"}
 CHUNK_ROWS = 50_000  # rows read at a time from a table
+DUPLICATE_CALL = ("call {!r} appears again apart from its other rows; "
+                  "sort the file by call_id (the rows of a call must be together)")
 CALL_FIELDS = ("call_id", "agent_id", "team_id", "started_at", "direction")
 UTTERANCE_FIELDS = ("speaker", "text", "start_ms", "end_ms")
 
@@ -222,8 +224,7 @@ def finish(source: str, part: dict, seen: set[str]) -> Item:
     if not call_id:
         return Item(source, first, None, "call_id is empty", rows)
     if call_id in seen:
-        return Item(source, first, None, f"call {call_id!r} appears again apart from its other rows; "
-                                         "sort the file by call_id (the rows of a call must be together)", rows)
+        return Item(source, first, None, DUPLICATE_CALL.format(call_id), rows)
     seen.add(call_id)
     return Item(source, first, None, None, rows, part)
 

@@ -10,13 +10,14 @@ reading process: such a file holds one call or a few.
 from __future__ import annotations
 
 import multiprocessing
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import NamedTuple
 
 from app.errors import CallqaError
-from app.ingest.native import Record, _lines
+from app.ingest.native import Record, read_lines
 from app.lexicon.compiler import CompiledLexicon
 from app.models import CallResult
 from app.score.scorer import ScoringConfig, score_call
@@ -54,7 +55,7 @@ _WORK: tuple | None = None
 def _score_block(source: str, first: int, block: list[bytes]) -> list[Outcome]:
     assert _WORK is not None
     lex, config, fmt, hints = _WORK
-    return [outcome(rec, lex, config) for rec in _lines(source, iter(block), first, fmt, hints)]
+    return [outcome(rec, lex, config) for rec in read_lines(source, iter(block), first, fmt, hints)]
 
 
 def _blocks(stream: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
@@ -89,3 +90,13 @@ def score_lines(source: str, stream: Iterable[bytes], workers: int, lex: Compile
         pool.terminate()
         pool.join()
         _WORK = None
+
+
+def score_file(path: str, workers: int, lex: CompiledLexicon, config: ScoringConfig, fmt: str | None,
+               hints) -> Iterator[Outcome]:
+    """score_lines of a JSON Lines file, or of standard input ("-")."""
+    if path == "-":
+        yield from score_lines("-", sys.stdin.buffer, workers, lex, config, fmt, hints)
+        return
+    with open(path, "rb") as fh:
+        yield from score_lines(path, fh, workers, lex, config, fmt, hints)

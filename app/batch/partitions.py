@@ -36,6 +36,7 @@ import pandas as pd
 
 from app.batch import run as batch
 from app.batch.inputs import (
+    DUPLICATE_CALL,
     TABLE_SUFFIXES,
     ColumnMap,
     call_items,
@@ -48,13 +49,12 @@ from app.batch.inputs import (
 )
 
 log = logging.getLogger("callqa")
-_DUPLICATE = ("call {!r} appears again apart from its other rows; "
-              "sort the file by call_id (the rows of a call must be together)")
 
 
 def table_inputs(inputs: list[str], columns: str | None) -> list[tuple[str, str, str]] | None:
-    """(path, kind, layout) of each input when every one is a CSV / TSV or Parquet table;
-    None when any is something else (read by the client, as on one machine)."""
+    """(path, kind, layout) of each input when every one is a CSV / TSV or Parquet table the
+    workers can cut into blocks; None when any is something else (then the running process
+    reads them all). A per-utterance table without the needed columns is refused here."""
     out = []
     for name in inputs:
         path = Path(name)
@@ -224,7 +224,7 @@ class _Stitch:
         if call_id in self.seen:
             return {"call_id": call_id, "row": entry["row"], "rows": entry["rows"],
                     "error": {"source": self.source, "row": entry["row"], "rows": entry["rows"],
-                              "error": _DUPLICATE.format(call_id)}}
+                              "error": DUPLICATE_CALL.format(call_id)}}
         self.seen.add(call_id)
         self.new_ids.append(call_id)
         return entry

@@ -103,9 +103,11 @@ def _other(source: str, line: int, data: bytes, fmt: str | None, hints, fallback
         yield Record(source, line + i if line else i + 1, call, None, len(data) if i == 0 else 0)
 
 
-def _lines(source: str, stream, first_line: int = 1, fmt: str | None = None, hints=None) -> Iterator[Record]:
+def read_lines(source: str, stream, first_line: int = 1, fmt: str | None = None, hints=None) -> Iterator[Record]:
     """JSON Lines, read as bytes: a line that is not UTF-8 is refused alone. A line in another
-    format than native JSON (or any line, with `fmt`) is read by app.ingest.formats."""
+    format than native JSON (or any line, with `fmt`) is read by app.ingest.formats.
+    `first_line`: the number of the stream's first line in its file (a block of a file's lines
+    read on its own)."""
     stem = Path(source).stem
     for number, line in enumerate(stream, first_line):
         if isinstance(line, str):
@@ -141,10 +143,10 @@ def read_calls(path: str | Path, stream=None, fmt: str | None = None, hints=None
     source = str(path)
     if stream is not None or source.endswith(LINE_SUFFIXES):
         if stream is not None:
-            yield from _lines(source, getattr(stream, "buffer", stream), fmt=fmt, hints=hints)
+            yield from read_lines(source, getattr(stream, "buffer", stream), fmt=fmt, hints=hints)
             return
         with open(source, "rb") as fh:
-            yield from _lines(source, fh, fmt=fmt, hints=hints)
+            yield from read_lines(source, fh, fmt=fmt, hints=hints)
         return
     raw = Path(source).read_bytes().removeprefix(BOM)
     if fmt not in (None, "native") or (fmt is None and not source.endswith(".json")):
@@ -181,7 +183,7 @@ def read_calls(path: str | Path, stream=None, fmt: str | None = None, hints=None
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":
-            yield from _lines(source, iter(raw.splitlines(keepends=True)), fmt=fmt, hints=hints)
+            yield from read_lines(source, iter(raw.splitlines(keepends=True)), fmt=fmt, hints=hints)
             return
     except RecursionError:
         yield Record(source, 0, None, "invalid JSON: nested too deeply", len(raw))
