@@ -185,11 +185,12 @@ def _database(url: str):
             os.environ["CALLQA_DATABASE_URL"] = before
 
 
-def test_store_writes_the_service_tables(tmp_path, engine, capsys):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_store_writes_the_service_tables(tmp_path, engine, capsys, workers):
     with _database(engine.url.render_as_string(hide_password=False)):
         for _ in range(2):  # a second run replaces, never duplicates
             assert main(["batch", str(LOGS / "utterances.csv"), "-o", str(tmp_path / "o.csv"), "--store",
-                         "--workers", "1"]) == 0
+                         "--workers", workers]) == 0
     from sqlalchemy import text
 
     with engine.connect() as conn:
