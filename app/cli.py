@@ -145,6 +145,9 @@ def _build_parser() -> argparse.ArgumentParser:
                           "after the last day counted: --since 2026-10-05 --until 2026-10-12 is one week)")
     backtest.add_argument("--team", metavar="TEAM_ID", help="stored calls of this team")
     backtest.add_argument("--agent-id", metavar="AGENT_ID", help="stored calls of this agent")
+    backtest.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                          help=f"processes scoring the calls (default: all {os.cpu_count() or 1} cores); the report is "
+                          "the same with any N")
     backtest.add_argument("--new", required=True, metavar="NEW_DIR", dest="new_lexicons", help="the edited lexicon folder")
     backtest.add_argument("--examples", type=int, default=3, metavar="K", help="example calls per rule and direction (default 3)")
     backtest.add_argument("--columns", metavar="OURS=THEIRS,...")
@@ -380,6 +383,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
 def cmd_backtest(args: argparse.Namespace) -> int:
     from app.batch.backtest import backtest
 
+    if args.workers < 1:
+        print("callqa: --workers must be 1 or more", file=sys.stderr)
+        return EXIT_USAGE
     settings = _settings(args)
     ranged = [f"--{name.replace('_', '-')}" for name in ("since", "until", "team", "agent_id") if getattr(args, name)]
     if args.inputs and ranged:
@@ -397,10 +403,11 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         from app.store.bulkload import stored_calls
 
         stored = stored_calls(settings.database_url, settings.timezone, since=args.since, until=args.until,
-                              team_id=args.team, agent_id=args.agent_id)
+                              team_id=args.team, agent_id=args.agent_id, parse=False)
     report = backtest(args.inputs, settings.lexicon_dir, Path(args.new_lexicons), settings.scoring(),
                       replace(settings.hints(), agent=args.agent), columns=args.columns, fmt=args.format,
-                      examples=args.examples, output=Path(args.output) if args.output else None, stored=stored)
+                      examples=args.examples, output=Path(args.output) if args.output else None, stored=stored,
+                      workers=args.workers)
     print(report.text())
     return EXIT_REFUSED if report.refused else EXIT_OK
 

@@ -5,11 +5,15 @@ appeared or vanished."""
 
 from __future__ import annotations
 
+import multiprocessing
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
-from app.batch.inputs import ColumnMap, read_items
+from app.batch.inputs import ColumnMap, Item, read_items
+from app.batch.lines import can_fork
 from app.errors import CallqaError
 from app.ingest.formats import Hints
 from app.lexicon.compiler import load_lexicon
@@ -74,56 +78,120 @@ def _describe(hits: set[tuple], call) -> str:
     return f"{phrase} = {matched!r} in utterance {idx}: {text[:60]}"
 
 
-def _read(inputs: list[str], columns: str | None, hints: Hints, fmt: str | None) -> Iterator[Call | None]:
-    """The calls of the input files; None for each one refused."""
-    for item in read_items(inputs, ColumnMap(columns), hints, fmt):
-        yield item.build(hints).call
+def _read(inputs: list[str], columns: str | None, hints: Hints, fmt: str | None) -> Iterator[Item]:
+    """The calls of the input files, as items (built where they are scored)."""
+    yield from read_items(inputs, ColumnMap(columns), hints, fmt)
 
 
-def backtest(inputs: list[str], old_dir: Path, new_dir: Path, config: ScoringConfig, hints: Hints, *,
-             columns: str | None = None, fmt: str | None = None, examples: int = 3,
-             output: Path | None = None, stored: Iterable[Call] | None = None) -> Report:
-    """Score the calls of `inputs` (or the `stored` calls instead) under both lexicons."""
-    old, new = load_lexicon(old_dir), load_lexicon(new_dir)
-    report = Report(old.version, new.version)
-    for call in stored if stored is not None else _read(inputs, columns, hints, fmt):
-        if call is None:
-            report.refused += 1
-            continue
-        try:
-            a: CallResult = score_call(call, old, config)
-            b: CallResult = score_call(call, new, config)
-        except CallqaError:
-            report.refused += 1
-            continue
-        report.calls += 1
-        before = {r.rule_id: r for r in a.rules}
-        after = {r.rule_id: r for r in b.rules}
-        for rule_id in dict.fromkeys([*before, *after]):
-            ra, rb = before.get(rule_id), after.get(rule_id)
-            rc = report.rules.setdefault(rule_id, RuleChange(rule_id))
-            sa = ra.status if ra else "absent"
-            sb = rb.status if rb else "absent"
-            rc.applicable_old += sa in ("passed", "failed")
-            rc.applicable_new += sb in ("passed", "failed")
-            rc.failed_old += sa == "failed"
-            rc.failed_new += sb == "failed"
-            # a rule the lexicon does not have fails no call: a new rule's failures are flips too
-            if {sa.replace("absent", "passed"), sb.replace("absent", "passed")} != {"passed", "failed"}:
-                continue
-            direction = "pass -> fail" if sb == "failed" else "fail -> pass"  # (a retired rule's failures pass)
-            if direction == "pass -> fail":
-                rc.pass_to_fail += 1
-            else:
-                rc.fail_to_pass += 1
+# What forked workers compare with (set before the pool is made, inherited, never pickled).
+_PAIR: tuple | None = None
+
+
+def compare(unit: Item | Call | str) -> dict | None:
+    """One call scored under both lexicons: its rules' statuses before and after, and for
+    each verdict that flips, why; None when the call is refused. `unit`: an input item, a
+    call, or a stored call's JSON."""
+    assert _PAIR is not None
+    old, new, config, hints = _PAIR
+    if isinstance(unit, Item):
+        call = unit.build(hints).call
+    elif isinstance(unit, str):
+        call = Call.model_validate_json(unit)
+    else:
+        call = unit
+    if call is None:
+        return None
+    try:
+        a: CallResult = score_call(call, old, config)
+        b: CallResult = score_call(call, new, config)
+    except CallqaError:
+        return None
+    before = {r.rule_id: r for r in a.rules}
+    after = {r.rule_id: r for r in b.rules}
+    rules = []
+    for rule_id in dict.fromkeys([*before, *after]):
+        ra, rb = before.get(rule_id), after.get(rule_id)
+        sa = ra.status if ra else "absent"
+        sb = rb.status if rb else "absent"
+        why = None
+        # a rule the lexicon does not have fails no call: a new rule's failures are flips too
+        if {sa.replace("absent", "passed"), sb.replace("absent", "passed")} == {"passed", "failed"}:
             appeared, vanished = _hits(rb) - _hits(ra), _hits(ra) - _hits(rb)
             why = (f"hit appeared: {_describe(appeared, call)}" if appeared else
                    f"hit vanished: {_describe(vanished, call)}" if vanished else
                    (rb.note or rb.message or "") if sb == "failed" else "")
-            report.flips.append({"call_id": call.call_id, "agent_id": call.agent_id, "rule_id": rule_id,
-                                 "flip": direction, "score_old": a.score, "score_new": b.score, "why": why})
-            if len(rc.examples[direction]) < examples:
-                rc.examples[direction].append(f"call {call.call_id}: {why}")
+        rules.append((rule_id, sa, sb, why))
+    return {"call_id": call.call_id, "agent_id": call.agent_id, "score_old": a.score, "score_new": b.score,
+            "rules": rules}
+
+
+def _add(report: Report, diff: dict | None, examples: int) -> None:
+    if diff is None:
+        report.refused += 1
+        return
+    report.calls += 1
+    for rule_id, sa, sb, why in diff["rules"]:
+        rc = report.rules.setdefault(rule_id, RuleChange(rule_id))
+        rc.applicable_old += sa in ("passed", "failed")
+        rc.applicable_new += sb in ("passed", "failed")
+        rc.failed_old += sa == "failed"
+        rc.failed_new += sb == "failed"
+        if why is None:
+            continue
+        direction = "pass -> fail" if sb == "failed" else "fail -> pass"  # (a retired rule's failures pass)
+        if direction == "pass -> fail":
+            rc.pass_to_fail += 1
+        else:
+            rc.fail_to_pass += 1
+        report.flips.append({"call_id": diff["call_id"], "agent_id": diff["agent_id"], "rule_id": rule_id,
+                             "flip": direction, "score_old": diff["score_old"], "score_new": diff["score_new"],
+                             "why": why})
+        if len(rc.examples[direction]) < examples:
+            rc.examples[direction].append(f"call {diff['call_id']}: {why}")
+
+
+def _compare_block(units: list) -> list[dict | None]:
+    return [compare(u) for u in units]
+
+
+BLOCK_CALLS = 100  # calls a worker compares at a time
+
+
+def _diffs(units: Iterable, workers: int) -> Iterator[dict | None]:
+    """compare() of every unit, in order: here, or on `workers` forked processes, a few
+    blocks ahead of the reader at most."""
+    if workers <= 1 or not can_fork():
+        yield from map(compare, units)
+        return
+    pool = multiprocessing.get_context("fork").Pool(workers)
+    try:
+        window: deque = deque()
+        it = iter(units)
+        while block := list(islice(it, BLOCK_CALLS)):
+            window.append(pool.apply_async(_compare_block, (block,)))
+            if len(window) >= 2 * workers + 2:
+                yield from window.popleft().get()
+        while window:
+            yield from window.popleft().get()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def backtest(inputs: list[str], old_dir: Path, new_dir: Path, config: ScoringConfig, hints: Hints, *,
+             columns: str | None = None, fmt: str | None = None, examples: int = 3,
+             output: Path | None = None, stored: Iterable[Call | str] | None = None, workers: int = 1) -> Report:
+    """Score the calls of `inputs` (or the `stored` calls instead: calls, or their JSON) under
+    both lexicons, on `workers` processes; the report is the same with any number."""
+    global _PAIR
+    old, new = load_lexicon(old_dir), load_lexicon(new_dir)
+    report = Report(old.version, new.version)
+    _PAIR = (old, new, config, hints)
+    try:
+        for diff in _diffs(stored if stored is not None else _read(inputs, columns, hints, fmt), workers):
+            _add(report, diff, examples)
+    finally:
+        _PAIR = None
     if output is not None:
         _write_flips(output, report.flips)
     return report

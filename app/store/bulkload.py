@@ -43,10 +43,12 @@ class BulkLoader:
 
 
 def stored_calls(url: str, zone: str, *, since: date | None = None, until: date | None = None,
-                 team_id: str | None = None, agent_id: str | None = None, page: int = 500) -> Iterator[Call]:
+                 team_id: str | None = None, agent_id: str | None = None, page: int = 500,
+                 parse: bool = True) -> Iterator[Call | str]:
     """The calls stored in the service's database that started on the center's days `since`
     up to (not including) `until`, of one team or agent where given, by call id; read as a
-    stream, `page` calls at a time, each as the Call it was stored from."""
+    stream, `page` calls at a time, each as the Call it was stored from (its JSON with
+    `parse=False`, for a process that parses it elsewhere)."""
     tz = zone_named(zone)
     engine = make_engine(url)
     try:
@@ -68,6 +70,6 @@ def stored_calls(url: str, zone: str, *, since: date | None = None, until: date 
         where = CallFilter(agent_id=agent_id, team_id=team_id, since=day_start(since, tz) if since else None,
                            until=day_start(until, tz) if until else None)
         with opened(sessions) as session:
-            yield from stored_transcripts(session=session, where=where, page=page)
+            yield from stored_transcripts(session=session, where=where, page=page, parse=parse)
     finally:
         engine.dispose()

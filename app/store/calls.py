@@ -145,12 +145,13 @@ def get_call(*, session: Session, call_id: str) -> tuple[dict, dict] | None:
     return (json.loads(row.transcript), json.loads(row.result)) if row else None
 
 
-def stored_transcripts(*, session: Session, where: CallFilter, page: int = 500) -> Iterator[Call]:
+def stored_transcripts(*, session: Session, where: CallFilter, page: int = 500, parse: bool = True) -> Iterator[Call | str]:
     """Each stored call that matches the filter's agent, team and start-time range, by call id,
-    as the Call it was stored from; streamed (a server-side cursor on PostgreSQL)."""
+    as the Call it was stored from (or its JSON, with `parse=False`); streamed (a server-side
+    cursor on PostgreSQL)."""
     q = select(CallRow.transcript).where(*_agent_team_time(CallRow, where)).order_by(CallRow.call_id)
     for transcript in session.execute(q.execution_options(yield_per=page)).scalars():
-        yield Call.model_validate_json(transcript)
+        yield Call.model_validate_json(transcript) if parse else transcript
 
 
 @dataclass(frozen=True)

@@ -359,3 +359,22 @@ def test_a_missing_call_id_in_a_nullable_column_is_empty_not_a_word(tmp_path):
     assert main(["batch", str(log), "-o", str(out), "--errors", str(errors), "--workers", "1"]) == 1
     assert "<NA>" not in out.read_text(encoding="utf-8")
     assert "call_id is empty" in errors.read_text(encoding="utf-8")
+
+
+def test_backtest_on_two_workers_reports_what_one_reports(tmp_path, capsys):
+    new = _edited_lexicons(tmp_path)
+    (new / "ticket.yaml").write_text(  # a rule the generated agents break now and then
+        "rules:\n  - id: no_ticket_number\n    name: no ticket numbers\n    kind: forbidden\n    phrases: [工单号]\n"
+        "    deduction: {once: 5}\n    message: do not read out ticket numbers\n"
+        "    examples:\n      hit: [工单号是三五]\n      miss: [好的]\n", encoding="utf-8")
+    log = tmp_path / "log.csv"
+    _awkward_log(log)
+    reports = {}
+    for workers in ("1", "2"):
+        flips = tmp_path / f"flips{workers}.csv"
+        assert main(["backtest", str(log), "--new", str(new), "-o", str(flips), "--workers", workers]) == 1
+        reports[workers] = (capsys.readouterr().out, flips.read_bytes())
+    assert reports["1"] == reports["2"]
+    printed, flips = reports["2"]
+    assert "backtest of 120 calls (6 refused)" in printed
+    assert flips.count(b"no_ticket_number") > 10
