@@ -270,9 +270,10 @@ def _outcomes(path: str, args: argparse.Namespace, lex, config, hints):
     """The outcomes (app.batch.lines.Outcome) of one input, in order: a JSON Lines file of
     PARALLEL_MIN_BYTES or more, or standard input, on `--workers` processes; anything else here."""
     from app.batch import lines
+    from app.batch.pool import can_fork
     from app.ingest.native import LINE_SUFFIXES, read_calls
 
-    parallel = args.workers > 1 and lines.can_fork() and (
+    parallel = args.workers > 1 and can_fork() and (
         path == "-" or (path.endswith(LINE_SUFFIXES) and os.path.getsize(path) >= PARALLEL_MIN_BYTES))
     if not parallel:
         records = read_calls("-", sys.stdin, args.format, hints) if path == "-" else \

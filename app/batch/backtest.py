@@ -5,15 +5,13 @@ appeared or vanished."""
 
 from __future__ import annotations
 
-import multiprocessing
-from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
 from app.batch.inputs import ColumnMap, Item, read_items
-from app.batch.lines import can_fork
+from app.batch.pool import can_fork, forked, in_order
 from app.errors import CallqaError
 from app.ingest.formats import Hints
 from app.lexicon.compiler import load_lexicon
@@ -163,16 +161,12 @@ def _diffs(units: Iterable, workers: int) -> Iterator[dict | None]:
     if workers <= 1 or not can_fork():
         yield from map(compare, units)
         return
-    pool = multiprocessing.get_context("fork").Pool(workers)
+    pool = forked(workers)
     try:
-        window: deque = deque()
         it = iter(units)
-        while block := list(islice(it, BLOCK_CALLS)):
-            window.append(pool.apply_async(_compare_block, (block,)))
-            if len(window) >= 2 * workers + 2:
-                yield from window.popleft().get()
-        while window:
-            yield from window.popleft().get()
+        blocks = iter(lambda: list(islice(it, BLOCK_CALLS)), [])
+        for _, diffs in in_order(pool, ((None, _compare_block, (block,)) for block in blocks), 2 * workers + 2):
+            yield from diffs
     finally:
         pool.terminate()
         pool.join()

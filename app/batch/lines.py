@@ -9,13 +9,12 @@ reading process: such a file holds one call or a few.
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
-from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import NamedTuple
 
+from app.batch.pool import forked, in_order
 from app.errors import CallqaError
 from app.ingest.native import Record, read_lines
 from app.lexicon.compiler import CompiledLexicon
@@ -67,25 +66,17 @@ def _blocks(stream: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
         first += len(block)
 
 
-def can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
 def score_lines(source: str, stream: Iterable[bytes], workers: int, lex: CompiledLexicon, config: ScoringConfig,
                 fmt: str | None, hints) -> Iterator[Outcome]:
     """Every record of a JSON Lines stream, scored by `workers` forked processes, in input
     order; a few blocks ahead of the reader at most, so memory stays bounded."""
     global _WORK
     _WORK = (lex, config, fmt, hints)
-    pool = multiprocessing.get_context("fork").Pool(workers)
+    pool = forked(workers)
     try:
-        window: deque = deque()
-        for first, block in _blocks(stream):
-            window.append(pool.apply_async(_score_block, (source, first, block)))
-            if len(window) >= 2 * workers + 2:
-                yield from window.popleft().get()
-        while window:
-            yield from window.popleft().get()
+        tasks = ((None, _score_block, (source, first, block)) for first, block in _blocks(stream))
+        for _, outcomes in in_order(pool, tasks, 2 * workers + 2):
+            yield from outcomes
     finally:
         pool.terminate()
         pool.join()

@@ -47,6 +47,7 @@ from app.batch.inputs import (
     joined,
     layout_of,
 )
+from app.batch.pool import in_order
 
 log = logging.getLogger("callqa")
 
@@ -311,20 +312,12 @@ def _scored_here(pool, blocks: list, start: int, rows: int, path: str, kind: str
                  keep: bool, hits: bool) -> Iterator[tuple[int, dict]]:
     """(block number, its result numbered in the file) from `start` on, in order, scored by the
     local pool; `rows`: the rows of the blocks before `start`. A few blocks ahead at most."""
-    ahead = max(4, 2 * getattr(pool, "_processes", 2))
-    window: deque = deque()
-    for c in range(start, len(blocks)):
-        window.append((c, pool.apply_async(score_block, (path, kind, layout, blocks[c], header, job.columns, keep, hits))))
-        if len(window) >= ahead:
-            c0, pending = window.popleft()
-            result = shifted(pending.get(), rows)
-            rows = result["rows_after"] = rows + result["n"]
-            yield c0, result
-    while window:
-        c0, pending = window.popleft()
-        result = shifted(pending.get(), rows)
+    tasks = ((c, score_block, (path, kind, layout, blocks[c], header, job.columns, keep, hits))
+             for c in range(start, len(blocks)))
+    for c, result in in_order(pool, tasks):
+        result = shifted(result, rows)
         rows = result["rows_after"] = rows + result["n"]
-        yield c0, result
+        yield c, result
 
 
 def _scored(client, frames: list, start: int, path: str, layout: str, job, keep: bool, hits: bool,

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from app.batch.inputs import ColumnMap, Item, read_items
 from app.batch.outputs import write_part
+from app.batch.pool import can_fork, forked, in_order
 from app.batch.rows import ERROR_COLUMNS, HIT_COLUMNS, Summary, call_columns, call_row, hit_rows
 from app.errors import CallqaError, InputError
 from app.ingest.formats import Hints
@@ -261,9 +262,10 @@ def _pool(job: BatchJob):
     if job.workers <= 1:
         return None
     # fork: the workers start with the compiled lexicon and jieba's dictionary already loaded
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
-    return ctx.Pool(job.workers, initializer=_init_worker, initargs=(str(job.lexicon_dir), job.config, job.hints))
+    if can_fork():
+        return forked(job.workers)
+    return multiprocessing.get_context("spawn").Pool(job.workers, initializer=_init_worker,
+                                                     initargs=(str(job.lexicon_dir), job.config, job.hints))
 
 
 def part_kinds(job: BatchJob) -> tuple[str, str | None]:
@@ -307,7 +309,7 @@ def run(job: BatchJob) -> Outcome:
             if pool is None:
                 results = ((k, score_chunk(k, c, keep, worker_parts)) for k, c in todo)
             else:
-                results = _in_order(pool, todo, keep, worker_parts)
+                results = in_order(pool, ((k, score_chunk, (k, c, keep, worker_parts)) for k, c in todo))
         for k, rows in results:
             if store is not None:
                 store.write(rows["scored"])
@@ -341,23 +343,6 @@ def _skip_done(numbered, done: set[int], bar):
                 bar.update(len(chunk))
             continue
         yield k, chunk
-
-
-def _in_order(pool, todo, keep: bool, parts: Parts | None):
-    """Chunks scored by the pool, yielded in input order; a few ahead of the writer at most,
-    so memory stays bounded however long the input."""
-    from collections import deque
-
-    window: deque = deque()
-    ahead = max(4, 2 * getattr(pool, "_processes", 2))
-    for k, chunk in todo:
-        window.append((k, pool.apply_async(score_chunk, (k, chunk, keep, parts))))
-        if len(window) >= ahead:
-            k0, res = window.popleft()
-            yield k0, res.get()
-    while window:
-        k0, res = window.popleft()
-        yield k0, res.get()
 
 
 def _bar(job: BatchJob):
