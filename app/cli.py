@@ -405,10 +405,16 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
         stored = stored_calls(settings.database_url, settings.timezone, since=args.since, until=args.until,
                               team_id=args.team, agent_id=args.agent_id, parse=False)
-    report = backtest(args.inputs, settings.lexicon_dir, Path(args.new_lexicons), settings.scoring(),
-                      replace(settings.hints(), agent=args.agent), columns=args.columns, fmt=args.format,
-                      examples=args.examples, output=Path(args.output) if args.output else None, stored=stored,
-                      workers=args.workers)
+    from app.batch.run import progress
+
+    bar = progress(args.inputs, not args.no_progress and sys.stderr.isatty(), "backtest")
+    try:
+        report = backtest(args.inputs, settings.lexicon_dir, Path(args.new_lexicons), settings.scoring(),
+                          replace(settings.hints(), agent=args.agent), columns=args.columns, fmt=args.format,
+                          examples=args.examples, output=Path(args.output) if args.output else None, stored=stored,
+                          workers=args.workers, bar=bar)
+    finally:
+        bar.close()
     print(report.text())
     return EXIT_REFUSED if report.refused else EXIT_OK
 

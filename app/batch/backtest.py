@@ -174,9 +174,11 @@ def _diffs(units: Iterable, workers: int) -> Iterator[dict | None]:
 
 def backtest(inputs: list[str], old_dir: Path, new_dir: Path, config: ScoringConfig, hints: Hints, *,
              columns: str | None = None, fmt: str | None = None, examples: int = 3,
-             output: Path | None = None, stored: Iterable[Call | str] | None = None, workers: int = 1) -> Report:
+             output: Path | None = None, stored: Iterable[Call | str] | None = None, workers: int = 1,
+             bar=None) -> Report:
     """Score the calls of `inputs` (or the `stored` calls instead: calls, or their JSON) under
-    both lexicons, on `workers` processes; the report is the same with any number."""
+    both lexicons, on `workers` processes; the report is the same with any number. `bar`:
+    told of each call done (update(1))."""
     global _PAIR
     old, new = load_lexicon(old_dir), load_lexicon(new_dir)
     report = Report(old.version, new.version)
@@ -184,6 +186,8 @@ def backtest(inputs: list[str], old_dir: Path, new_dir: Path, config: ScoringCon
     try:
         for diff in _diffs(stored if stored is not None else _read(inputs, columns, hints, fmt), workers):
             _add(report, diff, examples)
+            if bar is not None:
+                bar.update(1)
     finally:
         _PAIR = None
     if output is not None:

@@ -346,14 +346,18 @@ def _skip_done(numbered, done: set[int], bar):
 
 
 def _bar(job: BatchJob):
+    return progress(job.inputs, job.progress)
+
+
+def progress(inputs: list[str], terminal: bool, what: str = "batch"):
     """A progress bar with rate and ETA on a terminal (the total counted from the inputs'
     lines where they are line-based tables); progress lines in the log otherwise."""
-    if not job.progress:
-        return _LogProgress()
+    if not terminal:
+        return _LogProgress(what)
     from tqdm import tqdm
 
-    return tqdm(total=_total_calls(job.inputs), unit=" calls", desc="scoring", file=sys.stderr, dynamic_ncols=True,
-                smoothing=0.05)
+    return tqdm(total=_total_calls(inputs) if inputs else None, unit=" calls", desc="scoring", file=sys.stderr,
+                dynamic_ncols=True, smoothing=0.05)
 
 
 def _total_calls(inputs: list[str]) -> int | None:
@@ -379,7 +383,8 @@ class _LogProgress:
 
     LOG_EVERY = 10.0
 
-    def __init__(self):
+    def __init__(self, what: str = "batch"):
+        self.what = what
         self.n = 0
         self.started = self.last = time.monotonic()
 
@@ -388,7 +393,7 @@ class _LogProgress:
         now = time.monotonic()
         if now - self.last >= self.LOG_EVERY:
             self.last = now
-            log.info("batch: %s calls done, %.0f calls/s", f"{self.n:,}", self.n / (now - self.started))
+            log.info("%s: %s calls done, %.0f calls/s", self.what, f"{self.n:,}", self.n / (now - self.started))
 
     def close(self) -> None:
         pass
