@@ -23,8 +23,8 @@ class DaskScorer:
         self._processes = max(2, sum(self.client.nthreads().values()))
 
     def apply_async(self, fn, args: tuple):
-        k, chunk, keep, parts = args
-        return _Pending(self.client.submit(fn, k, chunk, keep, None, self.lexicon, self.config, self.hints, pure=False))
+        """fn(*args) on the cluster (futures among the args are resolved there), as a pool's."""
+        return _Pending(self.client.submit(fn, *args, pure=False))
 
     def close(self) -> None:
         self.client.close()

@@ -28,7 +28,6 @@ import logging
 import os
 import pickle
 import re
-from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -259,7 +258,7 @@ def chunks(job, executor, done: set[int], state_dir: Path, keep: bool, hits: boo
     """(chunk number, rows) of every chunk not done yet, in input order. `executor`: a Dask
     client, or a pool of local worker processes forked with the lexicon."""
     assert batch._LEX is not None
-    dask = hasattr(executor, "nthreads")
+    dask = hasattr(executor, "client")
     lexicon = (batch._LEX.version, batch.read_files(job.lexicon_dir)) if dask else None
     k = 0
     for path, kind, layout in tables:
@@ -320,26 +319,25 @@ def _scored_here(pool, blocks: list, start: int, rows: int, path: str, kind: str
         yield c, result
 
 
-def _scored(client, frames: list, start: int, path: str, layout: str, job, keep: bool, hits: bool,
+def _scored(scorer, frames: list, start: int, path: str, layout: str, job, keep: bool, hits: bool,
             lexicon: tuple) -> Iterator[tuple[int, dict]]:
     """(partition number, score_partition's result) from `start` on, in order; a few
-    partitions ahead of the client at most, so the cluster's memory holds only those."""
+    partitions ahead of the client at most, so the cluster's memory holds only those.
+    `scorer`: the DaskScorer (its client, and apply_async for app.batch.pool.in_order)."""
     import operator
 
-    ahead = max(2, 2 * len(client.nthreads()))
+    client = scorer.client
     offset = 0
     lengths = [client.submit(len, client.compute(frames[c]), pure=False) for c in range(start)]
     for n in lengths:  # rows before the first partition scored here (those partitions are read once more)
         offset = client.submit(operator.add, offset, n, pure=False)
-    window: deque = deque()
-    for c in range(start, len(frames)):
-        frame = client.compute(frames[c])
-        window.append((c, client.submit(score_partition, frame, offset, path, layout, job.columns, keep, hits, lexicon,
-                                        job.config, job.hints, pure=False)))
-        offset = client.submit(operator.add, offset, client.submit(len, frame, pure=False), pure=False)
-        if len(window) >= ahead:
-            c0, future = window.popleft()
-            yield c0, future.result()
-    while window:
-        c0, future = window.popleft()
-        yield c0, future.result()
+
+    def tasks():
+        nonlocal offset
+        for c in range(start, len(frames)):
+            frame = client.compute(frames[c])
+            yield c, score_partition, (frame, offset, path, layout, job.columns, keep, hits, lexicon, job.config,
+                                       job.hints)
+            offset = client.submit(operator.add, offset, client.submit(len, frame, pure=False), pure=False)
+
+    yield from in_order(scorer, tasks(), max(2, 2 * len(client.nthreads())))

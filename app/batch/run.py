@@ -301,15 +301,16 @@ def run(job: BatchJob) -> Outcome:
     try:
         keep = store is not None
         if tables is not None:
-            results = partitions.chunks(job, pool.client if job.dask else pool, done, state.dir, keep,
-                                        job.hits_output is not None, tables)
+            results = partitions.chunks(job, pool, done, state.dir, keep, job.hits_output is not None, tables)
         else:
             pending = _chunked(read_items(job.inputs, ColumnMap(job.columns), job.hints, job.fmt), job.chunk_calls)
             todo = _skip_done(enumerate(pending), done, bar)
             if pool is None:
                 results = ((k, score_chunk(k, c, keep, worker_parts)) for k, c in todo)
             else:
-                results = in_order(pool, ((k, score_chunk, (k, c, keep, worker_parts)) for k, c in todo))
+                # (a cluster's workers are sent the lexicon, settings and hints with each chunk)
+                sent = (pool.lexicon, job.config, job.hints) if job.dask else ()
+                results = in_order(pool, ((k, score_chunk, (k, c, keep, worker_parts, *sent)) for k, c in todo))
         for k, rows in results:
             if store is not None:
                 store.write(rows["scored"])
