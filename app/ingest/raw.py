@@ -83,9 +83,11 @@ def ms(value: Any, where: str | tuple, scale: float = 1.0) -> int | None:
     """A time in milliseconds from a value in some unit (scale: milliseconds per unit)."""
     kind = type(value)
     if kind is int and value >= 0:
-        return value if scale == 1.0 else int(round(value * scale))  # the usual cases, at once
-    if kind is float and value >= 0 and value != float("inf"):
-        return int(round(value * scale))
+        return value if scale == 1.0 else round(value * scale)  # the usual cases, at once
+    if kind is float and 0 <= value < _INF:
+        return round(value * scale)
+    if kind is str and 0 <= (f := _float(value)) < _INF:  # "1.234" (seconds as text)
+        return round(f * scale)
     n = number(value, where)
     return None if n is None else int(round(n * scale))
 
@@ -169,25 +171,9 @@ def fragments(entries: list, where: str, speaker: str, text: str, start: str, en
             t = e.get(other_text)
         t = t.strip() if type(t) is str else ""
         a, b = e.get(start), e.get(end)
-        kind = type(a)
-        if kind is int and a >= 0:
-            if scale != 1.0:
-                a = round(a * scale)
-        elif kind is float and 0 <= a < _INF:
-            a = round(a * scale)
-        elif kind is str and 0 <= (f := _float(a)) < _INF:  # "1.234" (seconds as text)
-            a = round(f * scale)
-        else:
+        if type(a) is not int or a < 0 or scale != 1.0:  # (milliseconds as integers: taken as they are)
             a = ms(a, (where, i, start), scale)
-        kind = type(b)
-        if kind is int and b >= 0:
-            if scale != 1.0:
-                b = round(b * scale)
-        elif kind is float and 0 <= b < _INF:
-            b = round(b * scale)
-        elif kind is str and 0 <= (f := _float(b)) < _INF:  # "1.234" (seconds as text)
-            b = round(f * scale)
-        else:
+        if type(b) is not int or b < 0 or scale != 1.0:
             b = ms(b, (where, i, end), scale)
         append(RawUtterance(sp, t, a, b))
     return out
