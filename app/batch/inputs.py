@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from app.errors import InputError
 from app.ingest.formats import Hints, to_call
 from app.ingest.native import describe_validation_error, read_calls
-from app.ingest.raw import MalformedInput, RawCall, RawUtterance, number
+from app.ingest.raw import MalformedInput, RawCall, number, utterance
 from app.models import Call
 
 TABLE_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet",
@@ -258,7 +258,7 @@ def _table_call(source: str, first_row: int, rows: str, part: dict, hints: Hints
                 return Item(source, first_row, Call.model_validate(doc), None, rows)
             except ValidationError as exc:
                 return Item(source, first_row, None, describe_validation_error(exc), rows)
-        raw = RawCall("table", [RawUtterance(sp, t, a, b) for sp, t, (a, b) in zip(speakers, texts, times, strict=True)],
+        raw = RawCall("table", [utterance(sp, t, a, b) for sp, t, (a, b) in zip(speakers, texts, times, strict=True)],
                       call_id=part["call_id"], started_at=head["started_at"], direction=head["direction"])
         call_hints = replace(hints, agent_id=head["agent_id"] or hints.agent_id, team_id=head["team_id"] or hints.team_id,
                              variables={**hints.variables, **variables})

@@ -25,7 +25,7 @@ from app.ingest.native import describe_validation_error as describe
 from app.ingest.raw import FormatMismatch, MalformedInput, RawCall
 from app.ingest.roles import settle
 from app.ingest.text import TEXT_READERS
-from app.ingest.vendors import JSON_READERS, tencent
+from app.ingest.vendors import JSON_READERS, TOP_KEYS, tencent
 from app.models import Call
 
 _START = itemgetter("start_ms")
@@ -139,10 +139,17 @@ def detect(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall] | An
                 return "native", doc
             if fmt is not None:
                 return fmt, JSON_READERS[fmt](doc)
-            tried = {"native": "no utterances[] of {speaker, text}"}
+            keys = doc.keys() if isinstance(doc, dict) else None
             for name, reader in JSON_READERS.items():
+                if keys is None or not keys.isdisjoint(TOP_KEYS[name]):  # (a reader that cannot take it is not asked)
+                    try:
+                        return name, reader(doc)
+                    except FormatMismatch:
+                        pass
+            tried = {"native": "no utterances[] of {speaker, text}"}
+            for name, reader in JSON_READERS.items():  # no reader took it: each says why
                 try:
-                    return name, reader(doc)
+                    reader(doc)
                 except FormatMismatch as exc:
                     tried[name] = str(exc)
             raise UnknownFormat(tried)
@@ -192,14 +199,18 @@ def _native(doc: Any, hints: Hints) -> list[Call]:
 
 def to_call(raw: RawCall, hints: Hints, fallback_call_id: str | None = None) -> Call:
     """A native call from a format's raw call: roles settled, empty utterances dropped,
-    sorted by time, the hints applied."""
+    sorted by time, the hints applied. The raw call is used up: its utterances become the call's."""
     company = hints.company
     if "company" in hints.variables:
         value = hints.variables["company"]
         company = (value,) if isinstance(value, str) else tuple(value) if isinstance(value, list) else company
     settled = settle(raw, hints.agent if hints.agent is not None else hints.agents.get(raw.format), company)
-    utterances = [{"speaker": role, "text": u.text, "start_ms": u.start_ms, "end_ms": u.end_ms}
-                  for u, role in zip(raw.utterances, settled.roles, strict=True) if u.text]
+    utterances = []
+    keep = utterances.append
+    for u, role in zip(raw.utterances, settled.roles, strict=True):
+        if u["text"]:
+            u["speaker"] = role  # the raw utterance becomes the native one (its other keys are not read)
+            keep(u)
     starts = list(map(_START, utterances))
     if None not in starts and starts != sorted(starts):
         utterances.sort(key=_START)  # stable: two channels' sentences interleave by time

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 
 class FormatMismatch(Exception):
@@ -20,13 +20,24 @@ class MalformedInput(Exception):
     """The input is this format, but broken; the message says where."""
 
 
-@dataclass(slots=True)
-class RawUtterance:
+class RawUtterance(TypedDict, total=False):
+    """One fragment as a format gives it. A plain dict: quick to make, fragment by fragment,
+    and to_call hands it on as the native utterance it becomes once its speaker label is
+    replaced by the role (no second copy of every fragment)."""
+
     speaker: str | None  # the format's own label: "0", "spk_1", "SPEAKER_00", "坐席", "Agent"
     text: str
-    start_ms: int | None = None
-    end_ms: int | None = None
-    role: str | None = None  # "agent" / "customer" where the format itself says so
+    start_ms: int | None
+    end_ms: int | None
+    role: str  # "agent" / "customer", only where the format itself says so
+
+
+def utterance(speaker: str | None, text: str, start_ms: int | None = None, end_ms: int | None = None,
+              role: str | None = None) -> RawUtterance:
+    u: RawUtterance = {"speaker": speaker, "text": text, "start_ms": start_ms, "end_ms": end_ms}
+    if role is not None:
+        u["role"] = role
+    return u
 
 
 @dataclass(slots=True)
@@ -163,7 +174,14 @@ def fragments(entries: list, where: str, speaker: str, text: str, start: str, en
             sp = label(sp)
         if sp is None:
             if other_speaker is not None:
-                sp = label(e.get(other_speaker))
+                sp = e.get(other_speaker)
+                kind = type(sp)
+                if kind is int:
+                    sp = str(sp)
+                elif kind is str:
+                    sp = sp.strip() or None
+                elif sp is not None:
+                    sp = label(sp)
             if sp is None:
                 sp = default_speaker
         t = e.get(text)
@@ -175,5 +193,5 @@ def fragments(entries: list, where: str, speaker: str, text: str, start: str, en
             a = ms(a, (where, i, start), scale)
         if type(b) is not int or b < 0 or scale != 1.0:
             b = ms(b, (where, i, end), scale)
-        append(RawUtterance(sp, t, a, b))
+        append({"speaker": sp, "text": t, "start_ms": a, "end_ms": b})
     return out

@@ -49,28 +49,28 @@ def _describe(labels: list[str | None]) -> str:
 def settle(raw: RawCall, agent: str | None = None, company: tuple[str, ...] = ()) -> Settled:
     """Roles for every utterance of `raw`. `agent`: the agent's label, when the user gave it."""
     utts = raw.utterances
-    labels = list(dict.fromkeys(u.speaker for u in utts))
+    labels = list(dict.fromkeys(u["speaker"] for u in utts))
     if agent is not None:
         if agent not in labels:
             raise RolesUnknown(f"the agent was given as speaker {agent!r}, but this call's speakers are "
                                f"{_describe(labels)}; give one of them")
-        return Settled(["agent" if u.speaker == agent else "customer" for u in utts], "mapped", agent,
+        return Settled(["agent" if u["speaker"] == agent else "customer" for u in utts], "mapped", agent,
                        f"speaker {agent!r} is the agent as configured; {_describe([x for x in labels if x != agent]) or 'no one'} "
                        "the customer")
-    if all(u.role is not None for u in utts):
-        agents = sorted({u.speaker for u in utts if u.role == "agent" and u.speaker is not None})
-        return Settled([u.role for u in utts], "format", agents[0] if agents else None,
+    if all(u.get("role") is not None for u in utts):
+        agents = sorted({u["speaker"] for u in utts if u.get("role") == "agent" and u["speaker"] is not None})
+        return Settled([u.get("role") for u in utts], "format", agents[0] if agents else None,
                        f"the {raw.format} file names the roles")
-    known = {u.speaker: u.role for u in utts if u.role is not None}
+    known = {u["speaker"]: u.get("role") for u in utts if u.get("role") is not None}
     if "agent" in known.values():
         # the format named the agent; every speaker it did not name is on the other side
-        return Settled([u.role or known.get(u.speaker) or "customer" for u in utts], "format",
+        return Settled([u.get("role") or known.get(u["speaker"]) or "customer" for u in utts], "format",
                        next(k for k, v in known.items() if v == "agent"),
                        f"the {raw.format} file names the agent; other speakers are taken as the customer")
     unnamed = [x for x in labels if x not in known]
     if "customer" in known.values() and len(unnamed) == 1:
         # the format named the customer; the one speaker it did not name is the agent
-        return Settled(["agent" if u.speaker == unnamed[0] else (u.role or known[u.speaker]) for u in utts], "format",
+        return Settled(["agent" if u["speaker"] == unnamed[0] else (u.get("role") or known[u["speaker"]]) for u in utts], "format",
                        unnamed[0], f"the {raw.format} file names the customer; speaker {unnamed[0]!r} is the agent")
     return _infer(raw, labels, company)
 
@@ -84,7 +84,7 @@ def _infer(raw: RawCall, labels: list[str | None], company: tuple[str, ...]) -> 
     forms = tuple(f for f in (_PUNCT.sub("", c) for c in company if c) if f)
     said: dict[str | None, list[str]] = {}
     for u in raw.utterances:
-        said.setdefault(u.speaker, []).append(u.text)
+        said.setdefault(u["speaker"], []).append(u["text"])
     greets: dict[str | None, bool] = {}
     names: dict[str | None, bool] = {}
     service: dict[str | None, int] = {}
@@ -113,6 +113,6 @@ def _infer(raw: RawCall, labels: list[str | None], company: tuple[str, ...]) -> 
             f"cannot tell which speaker is the agent ({_describe(labels)}): "
             + "; ".join(f"{x!r} {why(x)}" for x in labels)
             + ". Give the agent's speaker label (?agent=LABEL, --agent LABEL, or CALLQA_AGENT_SPEAKERS for the format)")
-    roles = ["agent" if u.speaker == best else "customer" for u in raw.utterances]
+    roles = ["agent" if u["speaker"] == best else "customer" for u in raw.utterances]
     return Settled(roles, "inferred", best, f"speaker {best!r} inferred as the agent: {why(best)}; "
                                             f"{', '.join(repr(x) for x in ranked[1:])}: {why(second)}")

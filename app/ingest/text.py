@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from app.ingest.raw import FormatMismatch, MalformedInput, RawCall, RawUtterance
+from app.ingest.raw import FormatMismatch, MalformedInput, RawCall, RawUtterance, utterance
 
 AGENT_WORDS = ("人工客服", "AI客服", "坐席", "座席", "客服", "机器人", "销售", "agent", "Agent", "AGENT")
 CUSTOMER_WORDS = ("来电人", "客户", "用户", "customer", "Customer", "CUSTOMER")
@@ -87,22 +87,22 @@ def subtitles(text: str, fmt: str) -> list[RawCall]:
             start, end = _clock(m, "a"), _clock(m, "b")
             if end < start:
                 raise MalformedInput(f"line {number}: the cue ends before it starts")
-            current = RawUtterance(speaker, "", start, end, role)
+            current = utterance(speaker, "", start, end, role)
             out.append(current)
             continue
         if current is None:
             continue  # a cue number or identifier, or a stray line between cues
         if _only_marks(stripped):
             continue
-        if not current.text:
+        if not current["text"]:
             name, named_role, stripped = _speaker(stripped)
             if name is not None:
                 speaker, role = name, named_role
-                current.speaker, current.role = speaker, role
-        current.text = _join(current.text, _TAG.sub("", stripped).strip())
+                current["speaker"], current["role"] = speaker, role
+        current["text"] = _join(current["text"], _TAG.sub("", stripped).strip())
     if not out:
         raise MalformedInput("no cues")
-    return [RawCall(fmt, [u for u in out if u.text or u.start_ms is not None])]
+    return [RawCall(fmt, [u for u in out if u["text"] or u["start_ms"] is not None])]
 
 
 def srt(text: str) -> list[RawCall]:
@@ -162,13 +162,13 @@ def plain_text(text: str) -> list[RawCall]:
         name, role, rest = _speaker(line)
         if name is None:
             if out and start is None:
-                out[-1].text = _join(out[-1].text, rest)
+                out[-1]["text"] = _join(out[-1]["text"], rest)
                 continue
             if not labelled and number > 20:
                 break
             continue
         labelled += 1
-        out.append(RawUtterance(name, rest, start, end, role))
+        out.append(utterance(name, rest, start, end, role))
     if not labelled:
         raise FormatMismatch("no lines led by a speaker (坐席： / 客户： / A: / 说话人1： / [SPEAKER_00]:)")
     return [RawCall("text", out)]

@@ -24,6 +24,7 @@ from app.ingest.raw import (
     ms,
     objects,
     place,
+    utterance,
 )
 from app.ingest.raw import text_of as _text
 
@@ -101,7 +102,7 @@ def _sentences(lattice: list) -> list:
     """Each lattice entry's `json_1best`, decoded: the strings of all entries parsed as one JSON
     array (one parser call instead of one per sentence); where that fails, entry by entry, so
     the message names the entry at fault."""
-    texts = [get(e, "json_1best") for e in lattice]
+    texts = [e.get("json_1best") if type(e) is dict else None for e in lattice]
     if texts and all(type(t) is str and t.startswith("{") and t.endswith("}") for t in texts):
         try:
             decoded = from_json("[" + ",".join(texts) + "]")
@@ -123,6 +124,25 @@ def _decoded(value: Any, where: str | tuple) -> Any:
     return value
 
 
+def _words(st: dict, i: int) -> str:
+    """A sentence's text: the first candidate `cw[0].w` of every word, paragraph marks
+    (`wp` g) dropped; entries of another shape are skipped, lists that are not lists refused."""
+    words = []
+    rts = st.get("rt")
+    for rt in rts if type(rts) is list else items(rts, ("lattice", i, "st.rt")):
+        if type(rt) is not dict:
+            raise MalformedInput(f"lattice[{i}].st.rt: expected objects")
+        wss = rt.get("ws")
+        for ws in wss if type(wss) is list else items(wss, ("lattice", i, "st.rt.ws")):
+            cw = ws.get("cw") if type(ws) is dict else None
+            if cw and type(cw) is list and type(cw[0]) is dict:
+                first = cw[0]
+                if first.get("wp") != "g":
+                    w = first.get("w")
+                    words.append(w if type(w) is str else "" if w is None else str(w))
+    return "".join(words)
+
+
 def iflytek(doc: Any) -> list[RawCall]:
     """iFlytek 录音文件转写 (lfasr v2): `content.orderResult`, a JSON string whose
     `lattice[].json_1best` are JSON strings again; `bg` / `ed` in ms as strings; the text is
@@ -139,23 +159,15 @@ def iflytek(doc: Any) -> list[RawCall]:
         st = best.get("st") if type(best) is dict else None
         if type(st) is not dict:
             raise MalformedInput(f"lattice[{i}].json_1best: no `st` object")
-        words = []
-        rts = st.get("rt")
-        for rt in rts if type(rts) is list else items(rts, ("lattice", i, "st.rt")):
-            if type(rt) is not dict:
-                raise MalformedInput(f"lattice[{i}].st.rt: expected objects")
-            wss = rt.get("ws")
-            for ws in wss if type(wss) is list else items(wss, ("lattice", i, "st.rt.ws")):
-                cw = ws.get("cw") if type(ws) is dict else None
-                if cw and type(cw) is list and type(cw[0]) is dict:
-                    first = cw[0]
-                    if first.get("wp") != "g":
-                        w = first.get("w")
-                        words.append(w if type(w) is str else "" if w is None else str(w))
-        bg, ed = st.get("bg"), st.get("ed")
-        out.append(RawUtterance(label(st.get("rl")), "".join(words).strip(),
-                                ms(bg if type(bg) is not str or not bg.isdecimal() else int(bg), ("lattice", i, "st.bg")),
-                                ms(ed if type(ed) is not str or not ed.isdecimal() else int(ed), ("lattice", i, "st.ed"))))
+        try:  # the usual shape, in one comprehension; anything else raises, and is walked with care
+            words = [ws["cw"][0]["w"] for rt in st["rt"] for ws in rt["ws"] if ws["cw"][0].get("wp") != "g"]
+            text = "".join(words)
+        except (KeyError, TypeError, IndexError, AttributeError):
+            text = _words(st, i)
+        rl, bg, ed = st.get("rl"), st.get("bg"), st.get("ed")
+        out.append({"speaker": rl.strip() or None if type(rl) is str else label(rl), "text": text.strip(),
+                    "start_ms": ms(bg if type(bg) is not str or not bg.isdecimal() else int(bg), ("lattice", i, "st.bg")),
+                    "end_ms": ms(ed if type(ed) is not str or not ed.isdecimal() else int(ed), ("lattice", i, "st.ed"))})
     return [RawCall("iflytek", out, call_id=call_id)]
 
 
@@ -189,17 +201,17 @@ def aws_transcribe(doc: Any) -> list[RawCall]:
             content = _text(get(alts[0], "content")) if alts and isinstance(alts[0], dict) else ""
             if item.get("type") == "punctuation":
                 if current is not None:
-                    current.text += content
+                    current["text"] += content
                 continue
             speaker = label(item.get("speaker_label")) or channel
             start = ms(item.get("start_time"), ("items", i, "start_time"), 1000)
             end = ms(item.get("end_time"), ("items", i, "end_time"), 1000)
-            if current is None or current.speaker != speaker or (
-                    start is not None and current.end_ms is not None and start - current.end_ms > 1500):
-                current = RawUtterance(speaker, "", start, end)
+            if current is None or current["speaker"] != speaker or (
+                    start is not None and current["end_ms"] is not None and start - current["end_ms"] > 1500):
+                current = utterance(speaker, "", start, end)
                 out.append(current)
-            current.text += content
-            current.end_ms = end if end is not None else current.end_ms
+            current["text"] += content
+            current["end_ms"] = end if end is not None else current["end_ms"]
     return [RawCall("aws-transcribe", out, call_id=call_id)]
 
 
@@ -210,10 +222,10 @@ def _set_roles(utterances: list[RawUtterance], role_of) -> None:
     """Each utterance's role, from its speaker label (`role_of` asked once per label)."""
     known: dict = {}
     for u in utterances:
-        who = u.speaker
+        who = u["speaker"]
         if who not in known:
             known[who] = role_of(who)
-        u.role = known[who]
+        u["role"] = known[who]
 
 
 def contact_lens(doc: Any) -> list[RawCall]:
@@ -259,7 +271,7 @@ def volcengine(doc: Any) -> list[RawCall]:
         if type(additions) is dict:  # diarization's speaker, where given, before the channel
             speaker = label(additions.get("speaker"))
             if speaker is not None:
-                raw.speaker = speaker
+                raw["speaker"] = speaker
     return [RawCall("volcengine", out, call_id=label(get(doc, "reqid")))]
 
 
@@ -286,11 +298,11 @@ def speech_analytics(doc: Any) -> list[RawCall]:
         for i, w in objects(detailed, "words"):
             sp = label(w.get("sp"))
             start, end = ms(w.get("s"), ("words", i, "s")), ms(w.get("e"), ("words", i, "e"))
-            if current is None or current.speaker != sp:
-                current = RawUtterance(sp, "", start, end, _ROLE_WORDS.get((sp or "").lower()))
+            if current is None or current["speaker"] != sp:
+                current = utterance(sp, "", start, end, _ROLE_WORDS.get((sp or "").lower()))
                 out.append(current)
-            current.text = f"{current.text} {_text(get(w, 'w'))}".strip()
-            current.end_ms = end if end is not None else current.end_ms
+            current["text"] = (current["text"] + " " + _text(get(w, "w"))).strip()
+            current["end_ms"] = end if end is not None else current["end_ms"]
     meta = get(doc, "metadata")
     direction = get(meta, "Direction")
     direction = {0: "inbound", 1: "inbound", 2: "outbound"}.get(int(direction)) \
@@ -310,4 +322,18 @@ JSON_READERS = {
     "whisper": whisper,
     "volcengine": volcengine,
     "speech-analytics": speech_analytics,
+}
+
+# The top-level keys (as raw.get spells them) of which each reader needs one in a JSON object:
+# an object with none of them is not that reader's, and detection does not ask it.
+TOP_KEYS = {
+    "aliyun": frozenset({"Result", "result", "Sentences", "sentences"}),
+    "paraformer": frozenset({"transcripts"}),
+    "tencent": frozenset({"Response", "response", "Data", "data", "ResultDetail", "resultDetail", "resultdetail"}),
+    "iflytek": frozenset({"content"}),
+    "aws-transcribe": frozenset({"results"}),
+    "contact-lens": frozenset({"Transcript", "transcript"}),
+    "whisper": frozenset({"segments"}),
+    "volcengine": frozenset({"result"}),
+    "speech-analytics": frozenset({"plainTextTime", "plaintexttime", "transcript_detailed"}),
 }

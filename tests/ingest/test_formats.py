@@ -101,6 +101,34 @@ def test_iflytek_nested_strings_frames_and_fillers():
         read_body(json.dumps(broken).encode())
 
 
+def _iflytek_words(*ws) -> bytes:
+    best = {"st": {"bg": "0", "ed": "900", "rl": "1", "rt": [{"ws": list(ws)}]}}
+    other = {"st": {"bg": "1000", "ed": "1500", "rl": "2", "rt": [{"ws": [{"cw": [{"w": "嗯", "wp": "n"}]}]}]}}
+    lattice = [{"json_1best": json.dumps(b, ensure_ascii=False)} for b in (best, other)]
+    return json.dumps({"content": {"orderResult": json.dumps({"lattice": lattice}, ensure_ascii=False)}},
+                      ensure_ascii=False).encode()
+
+
+def test_iflytek_words_outside_the_usual_shape():
+    # Word entries with no candidates, a candidate list that is not a list, a word that is
+    # not text, or no word at all: each is read as the lfasr reference reads it (skipped or
+    # empty), and the rest of the sentence is kept.
+    cases = [
+        ([{"cw": [{"w": "您好", "wp": "n"}]}, {"cw": []}, {"cw": [{"w": "瑞丰", "wp": "n"}]}], "您好瑞丰"),
+        ([{"cw": [{"w": "您好"}]}, "stray", {"cw": [{"wp": "n"}]}, {"cw": [{"w": "瑞丰"}]}], "您好瑞丰"),
+        ([{"cw": [{"w": "您好", "wp": "n"}, {"w": "你好", "wp": "n"}]}, {"cw": [{"w": None}]}], "您好"),
+        ([{"cw": [{"w": 12, "wp": "n"}]}, {"cw": "abc"}, {"no": "cw"}, {"cw": [{"w": "号", "wp": "n"}]}], "12号"),
+        ([{"cw": [{"w": "。", "wp": "g"}]}, {"cw": [{"w": "在吗", "wp": "n"}]}], "在吗"),
+    ]
+    for words, text in cases:
+        (call,) = read_body(_iflytek_words(*words), hints=Hints(agent="1", call_id="c"))
+        assert [(u.speaker, u.text) for u in call.utterances] == [("agent", text), ("customer", "嗯")], words
+    body = json.dumps({"content": {"orderResult": json.dumps({"lattice": [{"json_1best": json.dumps(
+        {"st": {"bg": "0", "ed": "9", "rl": "1", "rt": ["not an object"]}})}]})}}).encode()
+    with pytest.raises(InputError, match=r"lattice\[0\].st.rt: expected objects"):
+        read_body(body, hints=Hints(agent="1", call_id="c"))
+
+
 def test_tencent_callback_form_and_sentence_fields():
     detail = [{"FinalSentence": "您好瑞丰电器", "StartMs": 0, "EndMs": 900, "SpeakerId": 1},
               {"FinalSentence": "", "StartMs": 1000, "EndMs": 1100, "SpeakerId": 0},
