@@ -151,11 +151,12 @@ def _float(text: str) -> float:
         return -1.0
 
 
-def fragments(entries: list, where: str, speaker: str, text: str, start: str, end: str, scale: float = 1.0,
+def fragments(entries: list, where: str, speaker: str | None, text: str, start: str, end: str, scale: float = 1.0,
               other_speaker: str | None = None, other_text: str | None = None,
               default_speaker: str | None = None) -> list[RawUtterance]:
     """The utterances of a list of JSON objects with one field each for the speaker, the text
-    and the two times (`scale`: milliseconds per unit of time). `other_speaker` / `other_text`:
+    and the two times (`scale`: milliseconds per unit of time; `speaker` None: no field holds
+    the speaker, every fragment is `default_speaker`'s). `other_speaker` / `other_text`:
     fields read where the first is missing; `default_speaker` where both are. The usual value
     types are taken at once here; anything else goes through `label` / `ms`, which say what is
     wrong and where. (A reader's per-utterance work is most of what reading a format costs.)"""

@@ -54,6 +54,17 @@ def aliyun(doc: Any) -> list[RawCall]:
     return [RawCall("aliyun", out, call_id=call_id)]
 
 
+def aliyun_flash(doc: Any) -> list[RawCall]:
+    """Alibaba Cloud 录音文件识别极速版 (FlashRecognizer): `flash_result.sentences[]` ({text,
+    begin_time, end_time}, ms); the speaker is `channel_id`."""
+    result = get(doc, "flash_result")
+    sentences = result.get("sentences") if isinstance(result, dict) else None
+    if not isinstance(sentences, list):
+        raise FormatMismatch("no flash_result.sentences[] (an object holding a list)")
+    out = fragments(sentences, "flash_result.sentences", "channel_id", "text", "begin_time", "end_time")
+    return [RawCall("aliyun-flash", out, call_id=label(get(doc, "task_id")))]
+
+
 def paraformer(doc: Any) -> list[RawCall]:
     """Alibaba Model Studio Paraformer / Fun-ASR file transcription: `transcripts[].sentences[]`,
     one transcript per channel; the speaker is `speaker_id` where diarization gave one, else
@@ -94,6 +105,22 @@ def tencent(doc: Any) -> list[RawCall]:
         raise FormatMismatch("no Response.Data.ResultDetail[] (or resultDetail) with FinalSentence and StartMs")
     out = fragments(details, "ResultDetail", "SpeakerId", "FinalSentence", "StartMs", "EndMs", other_text="WrittenText")
     return [RawCall("tencent", out, call_id=call_id)]
+
+
+def tencent_flash(doc: Any) -> list[RawCall]:
+    """Tencent Cloud 录音文件识别极速版 (flash): `flash_result[]`, one entry per channel, each
+    with `sentence_list[]` ({text, start_time, end_time, speaker_id}, ms). With two channels or
+    more the channel is the speaker; with one, `speaker_id` (diarization)."""
+    results = get(doc, "flash_result")
+    if not isinstance(results, list) or not results or not all(
+            isinstance(r, dict) and isinstance(r.get("sentence_list"), list) for r in results):
+        raise FormatMismatch("no flash_result[].sentence_list[] (a list of channels)")
+    by_channel = len(results) > 1
+    out: list[RawUtterance] = []
+    for ri, r in enumerate(results):
+        out.extend(fragments(r["sentence_list"], f"flash_result[{ri}].sentence_list", None if by_channel else "speaker_id",
+                             "text", "start_time", "end_time", default_speaker=label(r.get("channel_id"))))
+    return [RawCall("tencent-flash", out, call_id=label(get(doc, "request_id")))]
 
 
 # -- iFlytek ---------------------------------------------------------------------------------
@@ -256,6 +283,30 @@ def whisper(doc: Any) -> list[RawCall]:
     return [RawCall("whisper", fragments(segments, "segments", "speaker", "text", "start", "end", 1000))]
 
 
+_HUAWEI_ROLES = {"AGENT": "agent", "USER": "customer"}
+
+
+def huawei(doc: Any) -> list[RawCall]:
+    """Huawei Cloud SIS 录音文件识别: `segments[]` of {start_time, end_time (ms), result: {text,
+    analysis_info: {role}}}; `role` AGENT / USER where role detection ran (roles), else a
+    speaker label (speaker1, …)."""
+    segments = get(doc, "segments")
+    if not isinstance(segments, list) or not segments or not all(
+            isinstance(s, dict) and isinstance(s.get("result"), dict) and "start_time" in s for s in segments[:3]):
+        raise FormatMismatch("no segments[] with start_time and a result object")
+    out: list[RawUtterance] = []
+    for i, seg in objects(segments, "segments"):
+        result = seg.get("result")
+        if not isinstance(result, dict):
+            raise MalformedInput(f"segments[{i}].result: expected an object")
+        info = result.get("analysis_info")
+        who = label(info.get("role")) if isinstance(info, dict) else None
+        out.append(utterance(who, _text(result.get("text")), ms(seg.get("start_time"), ("segments", i, "start_time")),
+                             ms(seg.get("end_time"), ("segments", i, "end_time")),
+                             _HUAWEI_ROLES.get((who or "").upper())))
+    return [RawCall("huawei", out, call_id=label(get(doc, "job_id")))]
+
+
 def volcengine(doc: Any) -> list[RawCall]:
     """Volcengine (豆包) file recognition: `result.utterances[]` (v1: `result[].utterances[]`),
     times in ms; the speaker is `additions.speaker` (or `channel_id`)."""
@@ -314,12 +365,15 @@ def speech_analytics(doc: Any) -> list[RawCall]:
 
 JSON_READERS = {
     "aliyun": aliyun,
+    "aliyun-flash": aliyun_flash,
     "paraformer": paraformer,
     "tencent": tencent,
+    "tencent-flash": tencent_flash,
     "iflytek": iflytek,
     "aws-transcribe": aws_transcribe,
     "contact-lens": contact_lens,
     "whisper": whisper,
+    "huawei": huawei,
     "volcengine": volcengine,
     "speech-analytics": speech_analytics,
 }
@@ -328,12 +382,15 @@ JSON_READERS = {
 # an object with none of them is not that reader's, and detection does not ask it.
 TOP_KEYS = {
     "aliyun": frozenset({"Result", "result", "Sentences", "sentences"}),
+    "aliyun-flash": frozenset({"flash_result"}),
     "paraformer": frozenset({"transcripts"}),
     "tencent": frozenset({"Response", "response", "Data", "data", "ResultDetail", "resultDetail", "resultdetail"}),
+    "tencent-flash": frozenset({"flash_result"}),
     "iflytek": frozenset({"content"}),
     "aws-transcribe": frozenset({"results"}),
     "contact-lens": frozenset({"Transcript", "transcript"}),
     "whisper": frozenset({"segments"}),
+    "huawei": frozenset({"segments"}),
     "volcengine": frozenset({"result"}),
     "speech-analytics": frozenset({"plainTextTime", "plaintexttime", "transcript_detailed"}),
 }

@@ -22,6 +22,7 @@ FORMAT_OF = {
     "iflytek.json": "iflytek", "aws-transcribe.json": "aws-transcribe", "aws-transcribe-items.json": "aws-transcribe",
     "contact-lens.json": "contact-lens", "whisperx.json": "whisper", "volcengine.json": "volcengine",
     "speech-analytics.json": "speech-analytics", "call.srt": "srt", "call.vtt": "webvtt", "call.txt": "text",
+    "aliyun-flash.json": "aliyun-flash", "tencent-flash.json": "tencent-flash", "huawei.json": "huawei",
 }
 
 
@@ -281,3 +282,53 @@ def test_odd_bodies_in_every_format_are_refused_never_crash(fmt):
             read_body(body, fmt, Hints(call_id="odd", agent="0"))
         except InputError:
             pass
+
+
+def test_every_json_reader_says_which_top_level_keys_it_needs():
+    from app.ingest.vendors import JSON_READERS, TOP_KEYS
+
+    assert set(TOP_KEYS) == set(JSON_READERS)
+
+
+def test_tencent_flash_one_channel_takes_the_diarized_speaker():
+    body = {"request_id": "t1", "code": 0, "flash_result": [{"channel_id": 0, "sentence_list": [
+        {"text": "您好瑞丰电器客服请问有什么可以帮您", "start_time": 0, "end_time": 2000, "speaker_id": 1},
+        {"text": "", "start_time": 2100, "end_time": 2200, "speaker_id": 0},
+        {"text": "我家空调坏了", "start_time": "2300", "end_time": "3900", "speaker_id": 0}]}]}
+    (call,) = read_body(json.dumps(body, ensure_ascii=False).encode(), hints=Hints(agent="1"))
+    assert call.call_id == "t1" and call.source.format == "tencent-flash"
+    assert [(u.speaker, u.start_ms) for u in call.utterances] == [("agent", 0), ("customer", 2300)]
+    # two channels: the channel is the speaker, whatever speaker_id says
+    body["flash_result"] = [{"channel_id": c, "sentence_list": [
+        {"text": t, "start_time": a, "end_time": a + 900, "speaker_id": 0}]} for c, t, a in ((0, "您好瑞丰电器", 0), (1, "你好", 1000))]
+    (call,) = read_body(json.dumps(body, ensure_ascii=False).encode(), hints=Hints(agent="1"))
+    assert [u.speaker for u in call.utterances] == ["customer", "agent"]
+
+
+def test_aliyun_flash_without_channels_is_refused_with_the_reason():
+    body = {"status": 20000000, "flash_result": {"duration": 5000, "sentences": [
+        {"text": "您好瑞丰电器", "begin_time": 0, "end_time": 1000}, {"text": "你好", "begin_time": 1200, "end_time": 1600}]}}
+    found, _ = detect(json.dumps(body, ensure_ascii=False).encode())
+    assert found == "aliyun-flash"
+    with pytest.raises(RolesUnknown, match="names no speakers"):
+        read_body(json.dumps(body, ensure_ascii=False).encode(), hints=Hints(call_id="a1"))
+    body["flash_result"]["sentences"][0]["begin_time"] = -5
+    with pytest.raises(InputError, match=r"flash_result.sentences\[0\].begin_time: expected a time"):
+        read_body(json.dumps(body, ensure_ascii=False).encode(), hints=Hints(call_id="a1", agent="0"))
+
+
+def test_huawei_speaker_labels_roles_and_broken_segments():
+    seg = lambda who, text, a: {"start_time": a, "end_time": a + 900, "result": {"text": text, "analysis_info": {"role": who}}}
+    body = {"job_id": "h1", "segments": [seg("speaker1", "您好瑞丰电器客服中心请问有什么可以帮您", 0), seg("speaker2", "我家空调不制冷", 1000),
+                                         seg("speaker1", "好的请您稍等我帮您登记一下工单", 2000)]}
+    (call,) = read_body(json.dumps(body, ensure_ascii=False).encode(), hints=Hints(variables={"company": "瑞丰电器"}))
+    assert call.call_id == "h1" and call.source.roles == "inferred" and call.source.agent_speaker == "speaker1"
+    assert [u.speaker for u in call.utterances] == ["agent", "customer", "agent"]
+    body["segments"][1]["result"]["analysis_info"]["role"] = "USER"  # the customer named: the other one is the agent
+    (call,) = read_body(json.dumps(body, ensure_ascii=False).encode())
+    assert call.source.roles == "format" and [u.speaker for u in call.utterances] == ["agent", "customer", "agent"]
+    body["segments"].append({"start_time": 3000, "end_time": 3500, "result": "嗯"})
+    with pytest.raises(InputError, match=r"segments\[3\].result: expected an object"):
+        read_body(json.dumps(body, ensure_ascii=False).encode())
+    whisper_like = {"segments": [{"start": 0.0, "end": 1.0, "text": "您好", "speaker": "A"}]}
+    assert detect(json.dumps(whisper_like, ensure_ascii=False).encode())[0] == "whisper"
