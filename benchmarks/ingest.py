@@ -43,6 +43,24 @@ def aliyun(c: dict) -> dict:
          "EmotionValue": 6.0, "SilenceDuration": 0} for u in c["utterances"]]}}
 
 
+def aliyun_flash(c: dict) -> dict:
+    return {"task_id": c["call_id"], "status": 20000000, "message": "SUCCESS", "flash_result": {"duration": 0, "sentences": [
+        {"text": u["text"], "begin_time": u["start_ms"], "end_time": u["end_ms"], "channel_id": _ch(u)} for u in c["utterances"]]}}
+
+
+def tencent_flash(c: dict) -> dict:
+    return {"request_id": c["call_id"], "code": 0, "message": "success", "flash_result": [{"channel_id": ch, "sentence_list": [
+        {"text": u["text"], "start_time": u["start_ms"], "end_time": u["end_ms"], "speaker_id": 0}
+        for u in c["utterances"] if _ch(u) == ch]} for ch in (0, 1)]}
+
+
+def huawei(c: dict) -> dict:
+    return {"job_id": c["call_id"], "status": "FINISHED", "segments": [
+        {"start_time": u["start_ms"], "end_time": u["end_ms"],
+         "result": {"text": u["text"], "score": 0.9, "analysis_info": {"role": f"speaker{_ch(u) + 1}", "speed": 5.0}}}
+        for u in c["utterances"]]}
+
+
 def paraformer(c: dict) -> dict:
     return {"transcripts": [{"channel_id": ch, "sentences": [
         {"begin_time": u["start_ms"], "end_time": u["end_ms"], "text": u["text"], "sentence_id": i}
@@ -94,9 +112,9 @@ def speech_analytics(c: dict) -> dict:
                                              "sp": u["speaker"].capitalize()} for u in c["utterances"]]}}
 
 
-CONVERT = {"aliyun": aliyun, "paraformer": paraformer, "tencent": tencent, "iflytek": iflytek,
-           "aws-transcribe": aws_transcribe, "contact-lens": contact_lens, "whisper": whisper,
-           "volcengine": volcengine, "speech-analytics": speech_analytics}
+CONVERT = {"aliyun": aliyun, "aliyun-flash": aliyun_flash, "paraformer": paraformer, "tencent": tencent,
+           "tencent-flash": tencent_flash, "iflytek": iflytek, "aws-transcribe": aws_transcribe, "contact-lens": contact_lens,
+           "whisper": whisper, "huawei": huawei, "volcengine": volcengine, "speech-analytics": speech_analytics}
 
 
 def write_sets(n: int, seed: int, formats: list[str]) -> dict[str, Path]:
@@ -121,8 +139,8 @@ def write_sets(n: int, seed: int, formats: list[str]) -> dict[str, Path]:
 
 # The agent's label as each converter above writes it: what CALLQA_AGENT_SPEAKERS (or --agent)
 # would map for these files. Formats that name the roles themselves are not listed.
-AGENT_LABELS = {"aliyun": "0", "paraformer": "0", "tencent": "0", "iflytek": "1", "aws-transcribe": "spk_0",
-                "whisper": "SPEAKER_00", "volcengine": "1"}
+AGENT_LABELS = {"aliyun": "0", "aliyun-flash": "0", "paraformer": "0", "tencent": "0", "tencent-flash": "0", "iflytek": "1",
+                "aws-transcribe": "spk_0", "whisper": "SPEAKER_00", "huawei": "speaker1", "volcengine": "1"}
 
 
 def run(path: Path, agent: str | None = None) -> tuple[float, float, int]:

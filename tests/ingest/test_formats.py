@@ -318,7 +318,8 @@ def test_aliyun_flash_without_channels_is_refused_with_the_reason():
 
 
 def test_huawei_speaker_labels_roles_and_broken_segments():
-    seg = lambda who, text, a: {"start_time": a, "end_time": a + 900, "result": {"text": text, "analysis_info": {"role": who}}}
+    def seg(who, text, a):
+        return {"start_time": a, "end_time": a + 900, "result": {"text": text, "analysis_info": {"role": who}}}
     body = {"job_id": "h1", "segments": [seg("speaker1", "您好瑞丰电器客服中心请问有什么可以帮您", 0), seg("speaker2", "我家空调不制冷", 1000),
                                          seg("speaker1", "好的请您稍等我帮您登记一下工单", 2000)]}
     (call,) = read_body(json.dumps(body, ensure_ascii=False).encode(), hints=Hints(variables={"company": "瑞丰电器"}))
