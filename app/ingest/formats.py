@@ -17,12 +17,12 @@ from operator import itemgetter
 from typing import Any
 
 from pydantic import ValidationError
-from pydantic_core import from_json
 
 from app.errors import InputError
-from app.ingest.native import BOM
+from app.ingest import projected
+from app.ingest.native import BOM, looks_native
 from app.ingest.native import describe_validation_error as describe
-from app.ingest.raw import FormatMismatch, MalformedInput, RawCall
+from app.ingest.raw import FormatMismatch, MalformedInput, RawCall, json_value
 from app.ingest.roles import settle
 from app.ingest.text import TEXT_READERS
 from app.ingest.vendors import JSON_READERS, TOP_KEYS, tencent
@@ -90,10 +90,9 @@ def _decode(data: bytes) -> str:
 
 
 def _json(data: bytes) -> Any:
-    """The JSON document (pydantic-core's parser: faster than the json module, and strict:
-    a lone surrogate escape is refused)."""
+    """The JSON document (raw.json_value: a lone surrogate escape is refused)."""
     try:
-        return from_json(data)
+        return json_value(data)
     except ValueError as exc:
         raise InputError(f"invalid JSON: {str(exc).strip()}") from None
 
@@ -126,6 +125,10 @@ def detect(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall] | An
     json_error = None
     text = ""
     try:
+        if fmt in JSON_READERS or (fmt is None and head == b"{" and not looks_native(data)):
+            found = projected.read(data, fmt)  # only the keys the readers read; else the whole document, below
+            if found is not None:
+                return found
         doc = _NOT_JSON
         if fmt in JSON_READERS or fmt == "native" or (fmt is None and head in (b"{", b"[")):
             try:

@@ -7,9 +7,8 @@ README.md (Input formats); times end up in milliseconds whatever the format's un
 from __future__ import annotations
 
 import json
+from itertools import repeat
 from typing import Any
-
-from pydantic_core import from_json
 
 from app.ingest.raw import (
     FormatMismatch,
@@ -19,6 +18,7 @@ from app.ingest.raw import (
     fragments,
     get,
     items,
+    json_value,
     key,
     label,
     ms,
@@ -130,9 +130,13 @@ def _sentences(lattice: list) -> list:
     array (one parser call instead of one per sentence); where that fails, entry by entry, so
     the message names the entry at fault."""
     texts = [e.get("json_1best") if type(e) is dict else None for e in lattice]
-    if texts and all(type(t) is str and t.startswith("{") and t.endswith("}") for t in texts):
+    try:
+        objects_only = all(map(str.startswith, texts, repeat("{"))) and all(map(str.endswith, texts, repeat("}")))
+    except TypeError:  # (an entry that is not a string)
+        objects_only = False
+    if texts and objects_only:
         try:
-            decoded = from_json("[" + ",".join(texts) + "]")
+            decoded = json_value("[" + ",".join(texts) + "]")
         except ValueError:
             pass
         else:
@@ -145,7 +149,7 @@ def _decoded(value: Any, where: str | tuple) -> Any:
     """JSON held in a string (iFlytek nests it twice)."""
     if isinstance(value, str):
         try:
-            return from_json(value)
+            return json_value(value)
         except ValueError as exc:
             raise MalformedInput(f"{place(where)} is not valid JSON: {exc}") from None
     return value
@@ -193,8 +197,8 @@ def iflytek(doc: Any) -> list[RawCall]:
             text = _words(st, i)
         rl, bg, ed = st.get("rl"), st.get("bg"), st.get("ed")
         out.append({"speaker": rl.strip() or None if type(rl) is str else label(rl), "text": text.strip(),
-                    "start_ms": ms(bg if type(bg) is not str or not bg.isdecimal() else int(bg), ("lattice", i, "st.bg")),
-                    "end_ms": ms(ed if type(ed) is not str or not ed.isdecimal() else int(ed), ("lattice", i, "st.ed"))})
+                    "start_ms": int(bg) if type(bg) is str and bg.isdecimal() else ms(bg, ("lattice", i, "st.bg")),
+                    "end_ms": int(ed) if type(ed) is str and ed.isdecimal() else ms(ed, ("lattice", i, "st.ed"))})
     return [RawCall("iflytek", out, call_id=call_id)]
 
 

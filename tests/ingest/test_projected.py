@@ -1,0 +1,178 @@
+"""The projected read (only the keys the readers read, app.ingest.projected) gives what the full
+parse gives: the same format and raw calls, or the same error, on every sample file and on
+thousands of broken and odd variants of them."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from app.errors import InputError
+from app.ingest import formats, projected, vendors
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "formats"
+JSON_SAMPLES = sorted(p for p in SAMPLES.iterdir() if p.suffix == ".json" and p.name != "native.json")
+
+
+def _other_layouts() -> dict[str, dict]:
+    """Layouts the samples do not show: word lists grouped into fragments."""
+    native = json.loads((SAMPLES / "native.json").read_text(encoding="utf-8"))["utterances"]
+    words = [{"s": u["start_ms"], "e": u["end_ms"], "w": u["text"], "sp": u["speaker"].capitalize()} for u in native]
+    items = [{"type": "pronunciation", "start_time": f"{u['start_ms'] / 1000:.3f}", "end_time": f"{u['end_ms'] / 1000:.3f}",
+              "alternatives": [{"content": u["text"]}]} for u in native]
+    return {
+        "speech-analytics-words": {"metadata": {"ContactID": "c1", "Direction": 2}, "transcript_detailed": {"words": words}},
+        "aws-transcribe-channels": {"jobName": "j1", "results": {"channel_labels": {"channels": [
+            {"channel_label": f"ch_{c}", "items": [i for i, u in zip(items, native) if (u["speaker"] == "agent") == (c == 0)]}
+            for c in (0, 1)]}, "items": []}},
+    }
+
+
+DOCS = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in JSON_SAMPLES} | _other_layouts()
+ODD_VALUES = [None, "", "12", "  7 ", "abc", 1.5, -3, 0, True, [], {}, [1, "x"], {"k": [1]}, "１２", "speaker1", "AGENT"]
+# Every quoted name in the readers' source: keys a mutant may gain (taken from the readers
+# themselves, not from the projection's declarations, which are what is under test).
+READ_NAMES = sorted(set(re.findall(r'"([A-Za-z][A-Za-z0-9_]*)"', (Path(vendors.__file__)).read_text(encoding="utf-8"))))
+
+
+def _outcome(data: bytes, fmt: str | None, projection: bool, monkeypatch) -> tuple:
+    with monkeypatch.context() as m:
+        if not projection:
+            m.setattr(projected, "read", lambda data, fmt=None: None)
+        try:
+            name, raws = formats.detect(data, fmt)
+        except InputError as exc:
+            return ("refused", type(exc).__name__, str(exc))
+    return ("read", name, raws)
+
+
+def _places(doc, path=()):
+    """Every (container, key) in the document."""
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield doc, k
+            yield from _places(v, (*path, k))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            yield doc, i
+            yield from _places(v, (*path, i))
+
+
+def _mutants(doc, rng: random.Random, n: int):
+    for _ in range(n):
+        d = copy.deepcopy(doc)
+        for _ in range(rng.choice((1, 1, 2, 3))):
+            places = list(_places(d))
+            if not places:
+                break
+            box, key = rng.choice(places)
+            roll = rng.random()
+            if roll < 0.3 and isinstance(box, dict):  # a key some reader reads, with a value from near by
+                near = [v for v in box.values() if not isinstance(v, (dict, list))] or ODD_VALUES
+                box[rng.choice(READ_NAMES)] = copy.deepcopy(rng.choice(near + ODD_VALUES))
+            elif roll < 0.45:
+                box[key] = copy.deepcopy(rng.choice(ODD_VALUES))
+            elif roll < 0.6 and isinstance(box, dict):
+                del box[key]
+            elif roll < 0.75 and isinstance(box, dict) and isinstance(key, str):
+                value = box.pop(key)
+                box[rng.choice((key.lower(), key[:1].lower() + key[1:], key.upper()))] = value
+            elif roll < 0.85:
+                box[key] = [box[key]]
+            elif isinstance(box, dict):
+                box["words"] = [{"text": "字", "start_time": 1, "end_time": 2}] * 3
+                box[key] = box[key]
+        yield d
+
+
+@pytest.mark.parametrize("sample", sorted(DOCS))
+def test_the_projection_reads_what_the_whole_document_reads(sample, monkeypatch):
+    doc = DOCS[sample]
+    rng = random.Random(sample)
+    checked = 0
+    for variant in [doc, *_mutants(doc, rng, 250)]:
+        data = json.dumps(variant, ensure_ascii=False).encode()
+        for fmt in (None, formats.detect(json.dumps(doc).encode())[0]):
+            whole = _outcome(data, fmt, False, monkeypatch)
+            assert _outcome(data, fmt, True, monkeypatch) == whole, (fmt, data[:300])
+            checked += 1
+    assert checked == 502
+
+
+def _objects(doc, path=()):
+    """The path of every object in the document, but of lists only the first two items."""
+    if isinstance(doc, dict):
+        yield path
+        for k, v in doc.items():
+            yield from _objects(v, (*path, k))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc[:2]):
+            yield from _objects(v, (*path, i))
+
+
+@pytest.mark.parametrize("sample", sorted(DOCS))
+def test_every_key_a_reader_reads_is_projected(sample, monkeypatch):
+    # Each object of the sample gains, in turn, each name the readers' source mentions: the
+    # projection must keep every key a reader reads, wherever it reads it.
+    doc = DOCS[sample]
+    for path in _objects(doc):
+        for name in READ_NAMES:
+            for value in ("x1", 7):
+                variant = copy.deepcopy(doc)
+                box = variant
+                for step in path:
+                    box = box[step]
+                if name in box:
+                    continue
+                box[name] = value
+                data = json.dumps(variant, ensure_ascii=False).encode()
+                assert _outcome(data, None, True, monkeypatch) == _outcome(data, None, False, monkeypatch), (path, name, value)
+
+
+@pytest.mark.parametrize("sample", sorted(DOCS))
+def test_every_key_a_reader_reads_instead_of_another_is_projected(sample, monkeypatch):
+    # Each key of each object removed, or renamed to each name the sample's reader mentions
+    # (over a key of that name, if any): a field read only where another is missing
+    # (SpeakerId before ChannelId, WrittenText where FinalSentence is missing, utterances'
+    # `speaker` where `additions` has none) is read then, and must be projected too.
+    doc = DOCS[sample]
+    reader = vendors.JSON_READERS[formats.detect(json.dumps(doc).encode())[0]]
+    names = sorted(set(re.findall(r'"([A-Za-z][A-Za-z0-9_]*)"', inspect.getsource(reader))))
+    for path in _objects(doc):
+        box = doc
+        for step in path:
+            box = box[step]
+        for key in list(box):
+            for name in [*names, None]:
+                if name == key:
+                    continue
+                variant = copy.deepcopy(doc)
+                target = variant
+                for step in path:
+                    target = target[step]
+                value = target.pop(key)  # (name None: the key only removed)
+                if name is not None:
+                    target[name] = value
+                data = json.dumps(variant, ensure_ascii=False).encode()
+                assert _outcome(data, None, True, monkeypatch) == _outcome(data, None, False, monkeypatch), (path, key, name)
+
+
+def test_the_projection_is_taken_for_the_usual_files():
+    # (so that the test above compares two ways of reading, not the same one twice)
+    taken = [p.name for p in JSON_SAMPLES if projected.read(p.read_bytes()) is not None]
+    assert len(taken) >= len(JSON_SAMPLES) - 1, taken  # iFlytek's old `data` string and the like aside
+
+
+def test_word_timings_are_not_read():
+    seg = {"text": "您好瑞丰电器", "start_time": 0, "end_time": 900, "additions": {"speaker": "1"},
+           "words": [{"text": "您", "start_time": 0, "end_time": 100, "confidence": 0.9}] * 50}
+    data = json.dumps({"result": {"utterances": [seg, {**seg, "additions": {"speaker": "2"}}]}}, ensure_ascii=False).encode()
+    name, (raw,) = projected.read(data)
+    assert name == "volcengine" and raw.utterances[0]["text"] == "您好瑞丰电器"
+    assert all(set(u) <= {"speaker", "text", "start_ms", "end_ms", "role"} for u in raw.utterances)
