@@ -25,7 +25,7 @@ from app.ingest.native import describe_validation_error as describe
 from app.ingest.raw import FormatMismatch, MalformedInput, RawCall, json_value
 from app.ingest.roles import settle
 from app.ingest.text import TEXT_READERS
-from app.ingest.vendors import JSON_READERS, TOP_KEYS, tencent
+from app.ingest.vendors import JSON_READERS, candidates, tencent
 from app.models import Call
 
 _START = itemgetter("start_ms")
@@ -142,13 +142,11 @@ def detect(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall] | An
                 return "native", doc
             if fmt is not None:
                 return fmt, JSON_READERS[fmt](doc)
-            keys = doc.keys() if isinstance(doc, dict) else None
-            for name, reader in JSON_READERS.items():
-                if keys is None or not keys.isdisjoint(TOP_KEYS[name]):  # (a reader that cannot take it is not asked)
-                    try:
-                        return name, reader(doc)
-                    except FormatMismatch:
-                        pass
+            for name in candidates(doc.keys()) if isinstance(doc, dict) else JSON_READERS:  # (no reader that cannot take it)
+                try:
+                    return name, JSON_READERS[name](doc)
+                except FormatMismatch:
+                    pass
             tried = {"native": "no utterances[] of {speaker, text}"}
             for name, reader in JSON_READERS.items():  # no reader took it: each says why
                 try:

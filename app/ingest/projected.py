@@ -22,7 +22,7 @@ from typing import Any, TypedDict, Union
 import msgspec
 
 from app.ingest.raw import FormatMismatch, RawCall
-from app.ingest.vendors import JSON_READERS, TOP_KEYS
+from app.ingest.vendors import JSON_READERS, candidates
 
 
 def _spellings(name: str) -> list[str]:
@@ -107,7 +107,7 @@ def read(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall]] | Non
             return None
         if "utterances" in keys:  # a native call is read as one
             return None
-        names = [name for name, top in TOP_KEYS.items() if not keys.isdisjoint(top)]
+        names = candidates(keys)
     for name in names:
         try:
             doc = _DECODERS[name].decode(data)

@@ -398,3 +398,8 @@ TOP_KEYS = {
     "volcengine": frozenset({"result"}),
     "speech-analytics": frozenset({"plainTextTime", "plaintexttime", "transcript_detailed"}),
 }
+
+
+def candidates(keys) -> list[str]:
+    """The readers (in detection order) that could take a JSON object with these top-level keys."""
+    return [name for name, top in TOP_KEYS.items() if not top.isdisjoint(keys)]
