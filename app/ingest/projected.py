@@ -55,6 +55,20 @@ def _many(kind: type) -> Any:
     return Union[(list[kind], *_SCALAR)]  # noqa: UP007
 
 
+# A list or an object whose entries are left unparsed: for a reader that asks only which it is.
+_UNREAD = Union[(list[msgspec.Raw], dict[str, msgspec.Raw], *_SCALAR)]  # noqa: UP007
+
+
+def _aws_segments(doc: dict) -> bool:
+    """Amazon Transcribe: the items (one per word) are read only where there are no audio
+    segments; the projection leaves them unparsed, so such a file is read the full way."""
+    results = doc.get("results")
+    return isinstance(results, dict) and isinstance(results.get("audio_segments"), list) and bool(results["audio_segments"])
+
+
+# Readers whose projection holds only some files: the rest are read the full way.
+_ONLY_IF = {"aws-transcribe": _aws_segments}
+
 _ENTRY_ALIYUN = _keys("AliyunSentence", "BeginTime", "EndTime", "Text", "ChannelId", "SpeakerId")
 _ENTRY_TENCENT = _keys("TencentDetail", "FinalSentence", "WrittenText", "StartMs", "EndMs", "SpeakerId")
 _TENCENT_TASK = _keys("TencentTask", "TaskId", "requestId", ResultDetail=_many(_ENTRY_TENCENT))
@@ -76,8 +90,9 @@ READS: dict[str, type] = {
     "tencent-flash": _keys("TencentFlash", "request_id", flash_result=_many(_keys("TencentFlashChannel", "channel_id",
         sentence_list=_many(_keys("TencentFlashSentence", "text", "start_time", "end_time", "speaker_id"))))),
     "iflytek": _keys("Iflytek", content=_obj(_keys("IflytekContent", "orderResult", "orderInfo"))),
-    "aws-transcribe": _keys("Aws", "jobName", results=_obj(_keys("AwsResults", "items", "channel_labels", audio_segments=_many(
-        _keys("AwsSegment", "speaker_label", "channel_label", "transcript", "start_time", "end_time"))))),
+    "aws-transcribe": _keys("Aws", "jobName", results=_obj(_keys(
+        "AwsResults", items=_UNREAD, channel_labels=_UNREAD, audio_segments=_many(
+            _keys("AwsSegment", "speaker_label", "channel_label", "transcript", "start_time", "end_time"))))),
     "contact-lens": _keys("ContactLens", "Participants", "CustomerMetadata", Transcript=_many(
         _keys("ContactLensTurn", "ParticipantId", "Content", "BeginOffsetMillis", "EndOffsetMillis"))),
     "whisper": _keys("Whisper", segments=_many(_keys("WhisperSegment", "start", "end", "text", "speaker"))),
@@ -112,6 +127,8 @@ def read(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall]] | Non
         try:
             doc = _DECODERS[name].decode(data)
         except (msgspec.DecodeError, RecursionError):
+            return None
+        if name in _ONLY_IF and not _ONLY_IF[name](doc):
             return None
         try:
             return name, JSON_READERS[name](doc)
