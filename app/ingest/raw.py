@@ -178,29 +178,25 @@ def fragments(entries: list, where: str, speaker: str | None, text: str, start: 
     wrong and where. (A reader's per-utterance work is most of what reading a format costs.)"""
     out: list[RawUtterance] = []
     append = out.append
+    speaker_fields = tuple(f for f in (speaker, other_speaker) if f is not None)
     for i, e in enumerate(entries):
         if type(e) is not dict:
             raise MalformedInput(f"{where}[{i}]: expected an object")
-        sp = e.get(speaker)
-        kind = type(sp)
-        if kind is int:
-            sp = str(sp)
-        elif kind is str:
-            sp = sp.strip() or None
-        elif sp is not None:
-            sp = label(sp)
+        sp = None
+        for field_name in speaker_fields:  # the first field that names a speaker
+            sp = e.get(field_name)
+            kind = type(sp)
+            if kind is int:
+                sp = str(sp)
+                break
+            if kind is str:
+                sp = sp.strip() or None
+            elif sp is not None:
+                sp = label(sp)
+            if sp is not None:
+                break
         if sp is None:
-            if other_speaker is not None:
-                sp = e.get(other_speaker)
-                kind = type(sp)
-                if kind is int:
-                    sp = str(sp)
-                elif kind is str:
-                    sp = sp.strip() or None
-                elif sp is not None:
-                    sp = label(sp)
-            if sp is None:
-                sp = default_speaker
+            sp = default_speaker
         t = e.get(text)
         if t is None and other_text is not None:
             t = e.get(other_text)
