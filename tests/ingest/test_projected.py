@@ -29,7 +29,7 @@ def _other_layouts() -> dict[str, dict]:
     return {
         "speech-analytics-words": {"metadata": {"ContactID": "c1", "Direction": 2}, "transcript_detailed": {"words": words}},
         "aws-transcribe-channels": {"jobName": "j1", "results": {"channel_labels": {"channels": [
-            {"channel_label": f"ch_{c}", "items": [i for i, u in zip(items, native) if (u["speaker"] == "agent") == (c == 0)]}
+            {"channel_label": f"ch_{c}", "items": [i for i, u in zip(items, native, strict=True) if (u["speaker"] == "agent") == (c == 0)]}
             for c in (0, 1)]}, "items": []}},
     }
 
