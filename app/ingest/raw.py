@@ -45,7 +45,7 @@ class RawUtterance(TypedDict, total=False):
     text: str
     start_ms: int | None
     end_ms: int | None
-    role: str  # "agent" / "customer", only where the format itself says so
+    role: str | None  # "agent" / "customer" where the format itself says so (None: it does not say)
 
 
 def utterance(speaker: str | None, text: str, start_ms: int | None = None, end_ms: int | None = None,
