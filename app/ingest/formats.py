@@ -29,6 +29,7 @@ from app.ingest.vendors import JSON_READERS, candidates, tencent
 from app.models import Call
 
 _START = itemgetter("start_ms")
+_TEXT = itemgetter("text")
 FORMATS = ("native", *JSON_READERS, "tencent-callback", *TEXT_READERS)
 
 
@@ -114,8 +115,9 @@ def _form(text: str) -> dict[str, str] | None:
 _NOT_JSON = object()
 
 
-def detect(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall] | Any]:
-    """(format, raw calls) of the input, or ("native", the parsed JSON document)."""
+def detect(data: bytes, fmt: str | None = None, native: bool | None = None) -> tuple[str, list[RawCall] | Any]:
+    """(format, raw calls) of the input, or ("native", the parsed JSON document). `native`: what
+    app.ingest.native.looks_native said of the input, where the caller asked it already."""
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
     data = data.removeprefix(BOM)
@@ -125,7 +127,7 @@ def detect(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall] | An
     json_error = None
     text = ""
     try:
-        if fmt in JSON_READERS or (fmt is None and head == b"{" and not looks_native(data)):
+        if fmt in JSON_READERS or (fmt is None and head == b"{" and not (looks_native(data) if native is None else native)):
             found = projected.read(data, fmt)  # only the keys the readers read; else the whole document, below
             if found is not None:
                 return found
@@ -206,12 +208,9 @@ def to_call(raw: RawCall, hints: Hints, fallback_call_id: str | None = None) -> 
         value = hints.variables["company"]
         company = (value,) if isinstance(value, str) else tuple(value) if isinstance(value, list) else company
     settled = settle(raw, hints.agent if hints.agent is not None else hints.agents.get(raw.format), company)
-    utterances = []
-    keep = utterances.append
     for u, role in zip(raw.utterances, settled.roles, strict=True):
-        if u["text"]:
-            u["speaker"] = role  # the raw utterance becomes the native one (its other keys are not read)
-            keep(u)
+        u["speaker"] = role  # the raw utterance becomes the native one (its other keys are not read)
+    utterances = list(filter(_TEXT, raw.utterances))  # (no empty ones)
     starts = list(map(_START, utterances))
     if None not in starts and starts != sorted(starts):
         utterances.sort(key=_START)  # stable: two channels' sentences interleave by time
@@ -231,11 +230,13 @@ def to_call(raw: RawCall, hints: Hints, fallback_call_id: str | None = None) -> 
         raise _invalid(exc) from None
 
 
-def read_body(data: bytes, fmt: str | None = None, hints: Hints = Hints(), fallback_call_id: str | None = None) -> list[Call]:
+def read_body(data: bytes, fmt: str | None = None, hints: Hints = Hints(), fallback_call_id: str | None = None,
+              native: bool | None = None) -> list[Call]:
     """Every call in the input (a vendor's file holds one; a native JSON array may hold many).
     `fallback_call_id`: the call id where neither the file nor the hints give one (instead of
-    hints.fallback_call_id). Raises InputError (UnknownFormat, RolesUnknown) saying what is wrong."""
-    name, found = detect(data, fmt)
+    hints.fallback_call_id); `native`: as for detect. Raises InputError (UnknownFormat,
+    RolesUnknown) saying what is wrong."""
+    name, found = detect(data, fmt, native)
     if name == "native":
         return _native(found, hints)
     return [to_call(raw, hints, fallback_call_id) for raw in found]

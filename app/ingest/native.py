@@ -67,8 +67,7 @@ def looks_native(data: bytes) -> bool:
     """A cheap first guess (one C-level search each) that JSON is a native call: it holds
     utterances and a speaker written as agent or customer. Others (Volcengine's
     result.utterances, with speakers "1" and "2") go to the format readers at once."""
-    head = data[:65536]
-    return b'"utterances"' in head and _NATIVE_SPEAKER.search(head) is not None
+    return data.find(b'"utterances"', 0, 65536) >= 0 and _NATIVE_SPEAKER.search(data, 0, 65536) is not None
 
 
 def not_native(exc: ValidationError) -> bool:
@@ -90,12 +89,14 @@ def _record(source: str, line: int, data: bytes) -> Record:
         return Record(source, line, None, describe_validation_error(exc), len(data))
 
 
-def _other(source: str, line: int, data: bytes, fmt: str | None, hints, fallback: str) -> Iterator[Record]:
-    """The calls of an input in another format (app.ingest.formats), as records."""
+def _other(source: str, line: int, data: bytes, fmt: str | None, hints, fallback: str,
+           native: bool | None = None) -> Iterator[Record]:
+    """The calls of an input in another format (app.ingest.formats), as records. `native`: what
+    looks_native said of it, where asked already."""
     from app.ingest.formats import Hints, read_body
 
     try:
-        calls = read_body(data, fmt, hints or Hints(), fallback)
+        calls = read_body(data, fmt, hints or Hints(), fallback, native)
     except InputError as exc:
         yield Record(source, line, None, str(exc), len(data))
         return
@@ -117,8 +118,11 @@ def read_lines(source: str, stream, first_line: int = 1, fmt: str | None = None,
             line = line.removeprefix(BOM)
         if not line:
             continue
-        if fmt not in (None, "native") or (fmt is None and not looks_native(line)):
+        if fmt not in (None, "native"):
             yield from _other(source, number, line, fmt, hints, f"{stem}:{number}")
+            continue
+        if fmt is None and not looks_native(line):
+            yield from _other(source, number, line, fmt, hints, f"{stem}:{number}", native=False)
             continue
         try:
             yield Record(source, number, parse_call(line), None, len(line))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import itemgetter
 
 from app.errors import InputError
 from app.ingest.raw import RawCall
@@ -28,6 +29,9 @@ _PUNCT = re.compile(r"[\s，。、！？；：,.!?;:…~\-\"'“”‘’]")
 FIRST_TURNS = 3  # a speaker's utterances read for the greeting and the company's name
 MARGIN = 3  # how much more agent-like the agent must sound than anyone else
 READ_CHARS = 600  # of each speaker's speech, read for the way they talk (enough to tell; bounded cost)
+
+
+_SPEAKER = itemgetter("speaker")
 
 
 class RolesUnknown(InputError):
@@ -49,12 +53,14 @@ def _describe(labels: list[str | None]) -> str:
 def settle(raw: RawCall, agent: str | None = None, company: tuple[str, ...] = ()) -> Settled:
     """Roles for every utterance of `raw`. `agent`: the agent's label, when the user gave it."""
     utts = raw.utterances
-    labels = list(dict.fromkeys(u["speaker"] for u in utts))
+    speakers = list(map(_SPEAKER, utts))
+    labels = list(dict.fromkeys(speakers))
     if agent is not None:
         if agent not in labels:
             raise RolesUnknown(f"the agent was given as speaker {agent!r}, but this call's speakers are "
                                f"{_describe(labels)}; give one of them")
-        return Settled(["agent" if u["speaker"] == agent else "customer" for u in utts], "mapped", agent,
+        role_of = {x: "agent" if x == agent else "customer" for x in labels}
+        return Settled(list(map(role_of.__getitem__, speakers)), "mapped", agent,
                        f"speaker {agent!r} is the agent as configured; {_describe([x for x in labels if x != agent]) or 'no one'} "
                        "the customer")
     if all(u.get("role") is not None for u in utts):
