@@ -21,6 +21,7 @@ from typing import Any, TypedDict, Union
 
 import msgspec
 
+from app.ingest import typed
 from app.ingest.raw import FormatMismatch, RawCall
 from app.ingest.vendors import JSON_READERS, candidates
 
@@ -110,8 +111,8 @@ _PROBE = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
 
 def read(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall]] | None:
-    """(format, raw calls) of a JSON object read through its projection; `fmt`: that format,
-    else the one detection picks. None: read it the full way (app.ingest.formats), which also
+    """(format, raw calls) of a JSON object read in its format's usual shape (app.ingest.typed)
+    or else through its projection; `fmt`: that format, else the one detection picks. None: read it the full way (app.ingest.formats), which also
     says why a file is not one of the formats or where it is broken."""
     if fmt is not None:
         names = [fmt]
@@ -124,6 +125,9 @@ def read(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall]] | Non
             return None
         names = candidates(keys)
     for name in names:
+        found = typed.read(name, data)  # the format's usual shape, in one typed pass
+        if found is not None:
+            return name, found
         try:
             doc = _DECODERS[name].decode(data)
         except (msgspec.DecodeError, RecursionError):

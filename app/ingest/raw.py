@@ -101,6 +101,8 @@ def number(value: Any, where: str | tuple) -> float | None:
         out = float(value)
     except (TypeError, ValueError):
         raise MalformedInput(f"{place(where)}: expected a number, got {value!r}") from None
+    except OverflowError:  # (an integer beyond any float)
+        raise MalformedInput(f"{place(where)}: a time too large, got {str(value)[:20]}…") from None
     if not math.isfinite(out) or out < 0:
         raise MalformedInput(f"{place(where)}: expected a time of zero or more, got {value!r}")
     return out
@@ -109,14 +111,19 @@ def number(value: Any, where: str | tuple) -> float | None:
 def ms(value: Any, where: str | tuple, scale: float = 1.0) -> int | None:
     """A time in milliseconds from a value in some unit (scale: milliseconds per unit)."""
     kind = type(value)
-    if kind is int and value >= 0:
-        return value if scale == 1.0 else round(value * scale)  # the usual cases, at once
-    if kind is float and 0 <= value < _INF:
-        return round(value * scale)
-    if kind is str and 0 <= (f := _float(value)) < _INF:  # "1.234" (seconds as text)
-        return round(f * scale)
-    n = number(value, where)
-    return None if n is None else int(round(n * scale))
+    if kind is int and value >= 0 and scale == 1.0:
+        return value  # the usual case, at once
+    f = value if kind is int or kind is float else _float(value) if kind is str else -1.0  # ("1.234": seconds as text)
+    if 0 <= f < _INF:
+        try:
+            scaled = f * scale
+        except OverflowError:  # (an integer beyond any float)
+            scaled = _INF
+        if scaled < _INF:
+            return round(scaled)
+    if number(value, where) is None:  # missing or empty; else it says what is wrong with the value
+        return None
+    raise MalformedInput(f"{place(where)}: a time too large, got {value!r}")
 
 
 def key(obj: dict, name: str) -> str:

@@ -1,6 +1,7 @@
-"""The projected read (only the keys the readers read, app.ingest.projected) gives what the full
-parse gives: the same format and raw calls, or the same error, on every sample file and on
-thousands of broken and odd variants of them."""
+"""The projected read (only the keys the readers read, app.ingest.projected), and the typed read
+of each format's usual shape (app.ingest.typed), give what the full parse gives: the same format
+and raw calls, or the same error, on every sample file and on thousands of broken and odd
+variants of them."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from app.errors import InputError
-from app.ingest import formats, projected, vendors
+from app.ingest import formats, projected, typed, vendors
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "formats"
 JSON_SAMPLES = sorted(p for p in SAMPLES.iterdir() if p.suffix == ".json" and p.name != "native.json")
@@ -41,10 +42,14 @@ ODD_VALUES = [None, "", "12", "  7 ", "abc", 1.5, -3, 0, True, [], {}, [1, "x"],
 READ_NAMES = sorted(set(re.findall(r'"([A-Za-z][A-Za-z0-9_]*)"', (Path(vendors.__file__)).read_text(encoding="utf-8"))))
 
 
-def _outcome(data: bytes, fmt: str | None, projection: bool, monkeypatch) -> tuple:
+def _outcome(data: bytes, fmt: str | None, projection: bool, monkeypatch, usual: bool = True) -> tuple:
+    """What detection makes of the input: read the full way (`projection` False), or through the
+    projection, with (`usual`) or without the usual shape's typed read (app.ingest.typed)."""
     with monkeypatch.context() as m:
         if not projection:
             m.setattr(projected, "read", lambda data, fmt=None: None)
+        if not usual:
+            m.setattr(typed, "read", lambda name, data: None)
         try:
             name, raws = formats.detect(data, fmt)
         except InputError as exc:
@@ -101,6 +106,7 @@ def test_the_projection_reads_what_the_whole_document_reads(sample, monkeypatch)
         for fmt in (None, formats.detect(json.dumps(doc).encode())[0]):
             whole = _outcome(data, fmt, False, monkeypatch)
             assert _outcome(data, fmt, True, monkeypatch) == whole, (fmt, data[:300])
+            assert _outcome(data, fmt, True, monkeypatch, usual=False) == whole, (fmt, data[:300])
             checked += 1
     assert checked == 502
 
@@ -177,3 +183,61 @@ def test_word_timings_are_not_read():
     name, (raw,) = projected.read(data)
     assert name == "volcengine" and raw.utterances[0]["text"] == "您好瑞丰电器"
     assert all(set(u) <= {"speaker", "text", "start_ms", "end_ms", "role"} for u in raw.utterances)
+
+
+USUAL = [p for p in JSON_SAMPLES if p.name not in ("aliyun-camel.json", "aliyun-sentences.json", "aws-transcribe-items.json")]
+
+
+@pytest.mark.parametrize("sample", USUAL, ids=lambda p: p.name)
+def test_the_usual_shape_is_read_typed(sample):
+    # (so that the comparisons above cover the typed read too); the others are read the general way
+    data = sample.read_bytes()
+    name, raws = formats.detect(data)
+    assert typed.read(name, data) == raws
+
+
+@pytest.mark.parametrize("sample", ["aliyun-camel.json", "aliyun-sentences.json", "aws-transcribe-items.json"])
+def test_other_shapes_are_left_to_the_general_reader(sample):
+    data = (SAMPLES / sample).read_bytes()
+    assert typed.read(formats.detect(data)[0], data) is None
+
+
+def _edit(sample: str, change) -> bytes:
+    doc = copy.deepcopy(DOCS[sample])
+    change(doc)
+    return json.dumps(doc, ensure_ascii=False).encode()
+
+
+@pytest.mark.parametrize("data", [
+    # another spelling of an optional field: the general reader takes it, so the typed read must not miss it
+    _edit("aliyun.json", lambda d: d.__setitem__("taskId", d.pop("TaskId"))),
+    _edit("tencent.json", lambda d: d["Response"]["Data"].__setitem__("requestId", "r-9")),
+    _edit("speech-analytics.json", lambda d: d["metadata"].__setitem__("direction", d["metadata"].pop("Direction"))),
+    # a padded or blank speaker label, a channel given only after diarization's empty label
+    _edit("aliyun.json", lambda d: d["Result"]["Sentences"][1].__setitem__("SpeakerId", " 2 ")),
+    _edit("aliyun.json", lambda d: d["Result"]["Sentences"][1].__setitem__("SpeakerId", "")),
+    _edit("volcengine.json", lambda d: d["result"]["utterances"][0]["additions"].__setitem__("speaker", "")),
+    # times as the usual shape does not write them
+    _edit("whisperx.json", lambda d: d["segments"][0].__setitem__("start", "1.5")),
+    _edit("aws-transcribe.json", lambda d: d["results"]["audio_segments"][0].__setitem__("start_time", "Infinity")),
+    _edit("aws-transcribe.json", lambda d: d["results"]["audio_segments"][0].__setitem__("start_time", " 1.5")),
+    _edit("huawei.json", lambda d: d["segments"][0].__setitem__("start_time", 1.0)),
+], ids=lambda d: d[:40].decode(errors="replace"))
+def test_what_the_usual_shape_does_not_hold_is_read_the_general_way(data, monkeypatch):
+    assert all(typed.read(name, data) is None for name in typed.READERS)
+    assert _outcome(data, None, True, monkeypatch) == _outcome(data, None, False, monkeypatch)
+
+
+@pytest.mark.parametrize("sample,where", [("whisperx.json", ("segments", 0, "start")),
+                                          ("aws-transcribe.json", ("results", "audio_segments", 0, "start_time"))])
+@pytest.mark.parametrize("value", [1e308, "1e308"])
+def test_a_time_too_large_for_milliseconds_is_refused_not_a_crash(sample, where, value, monkeypatch):
+    doc = copy.deepcopy(DOCS[sample])
+    box = doc
+    for step in where[:-1]:
+        box = box[step]
+    box[where[-1]] = value
+    data = json.dumps(doc).encode()
+    for projection in (True, False):
+        outcome = _outcome(data, None, projection, monkeypatch)
+        assert outcome[0] == "refused" and "a time too large" in outcome[2], outcome

@@ -1,0 +1,376 @@
+"""The usual shape of each recognizer's JSON, read in one typed pass.
+
+Most files a call system forwards have one shape per format: the fields under their usual
+names, times as numbers, the text as a string. For that shape msgspec decodes the document
+straight into typed structs (checking every type and that no time is negative as it parses,
+in C), and one comprehension turns the structs into fragments. That is most of what reading a
+format costs done once instead of three times (parse, project, walk field by field).
+
+Anything else (another spelling of a key, a number written as a string where the usual shape
+has a number, a missing time, a padded speaker label, an empty list) is not the usual shape:
+the function answers None and the input is read by the general reader (app.ingest.projected,
+app.ingest.vendors), which takes every variant and says where a broken file is broken. So a
+file read here gives exactly what the general reader gives it; tests compare the two on every
+sample and thousands of variants.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import msgspec
+
+from app.ingest.raw import RawCall, RawUtterance, label
+from app.ingest.vendors import _CONNECT_ROLES, _HUAWEI_ROLES, _ROLE_WORDS, _set_roles
+
+Ms = Annotated[int, msgspec.Meta(ge=0)]  # a time in milliseconds
+Seconds = Annotated[float, msgspec.Meta(ge=0, le=sys.float_info.max)]  # a time in seconds (an integer is taken too)
+Label = int | str  # a speaker label as written: a channel number or a name
+Id = int | str | None
+
+
+def _others(key: str) -> list[str]:
+    """The other spellings app.ingest.raw.get looks under (lowerCamelCase, lower case)."""
+    return [k for k in dict.fromkeys((key[:1].lower() + key[1:], key.lower())) if k != key]
+
+
+# The JSON keys each struct notes only to refuse the input when one is present (see _plain).
+_ABSENT: dict[type, tuple[str, ...]] = {}
+
+
+def _struct(name: str, fields: dict[str, tuple[str, Any]], optional: tuple[str, ...] = (),
+            spelled: tuple[str, ...] = (), absent: tuple[str, ...] = ()) -> type:
+    """A struct read from JSON keys: {python name: (JSON key, type)}; `optional` fields may be
+    missing (None). `spelled`: optional fields the general reader also looks for under other
+    spellings (raw.get); such a spelling, or a key in `absent`, means the usual shape is not
+    what this file has (_plain)."""
+    spec: list[tuple] = []
+    rename = {}
+    notes = []
+    for attr, (json_key, kind) in fields.items():
+        rename[attr] = json_key
+        spec.append((attr, kind | None, None) if attr in optional else (attr, kind))
+        if attr in spelled:
+            notes.extend(_others(json_key))
+    for i, json_key in enumerate([*notes, *absent]):
+        rename[f"absent_{i}"] = json_key
+        spec.append((f"absent_{i}", msgspec.Raw | msgspec.UnsetType, msgspec.UNSET))
+    spec.sort(key=len)  # (required fields first)
+    kind = msgspec.defstruct(name, spec, rename=rename, gc=False, frozen=True)
+    _ABSENT[kind] = tuple(f"absent_{i}" for i in range(len(notes) + len(absent)))
+    return kind
+
+
+def _plain(*objs: Any) -> bool:
+    """None of these structs holds a key the usual shape has no place for (another spelling of
+    an optional field, a field read only in its absence)."""
+    return not any(getattr(o, a) is not msgspec.UNSET for o in objs if o is not None for a in _ABSENT[type(o)])
+
+
+def _fragment(name: str, who: str | None, text: str, start: str, end: str, unit: Any = Ms,
+              extra: dict[str, tuple[str, Any]] | None = None, **other: str) -> type:
+    """A fragment's struct: `speaker` (read from the key `who`), text, start and end, all
+    required; `other` speaker fields and `extra` ones, optional."""
+    fields = {"text": (text, str), "start": (start, unit), "end": (end, unit)}
+    if who is not None:
+        fields["speaker"] = (who, Label)
+    for attr, json_key in other.items():
+        fields[attr] = (json_key, Label)
+    fields.update(extra or {})
+    return _struct(name, fields, optional=(*other, *(extra or {})))
+
+
+def _labels(values) -> dict | None:
+    """Each distinct speaker value's label as app.ingest.raw.label gives it; None where a value
+    is text with blanks around it or none at all (the general reader's way with those differs)."""
+    out = {}
+    for value in set(values):
+        if type(value) is int:
+            out[value] = str(value)
+        elif value is None or (value and value.strip() == value):
+            out[value] = value
+        else:
+            return None
+    return out
+
+
+def _utterances(entries: list, speakers: list, scale: float | None = None) -> list[RawUtterance] | None:
+    """Fragments from structs with text / start / end, `speakers` the speaker value of each;
+    `scale`: milliseconds per unit of time (None: the times are milliseconds)."""
+    names = _labels(speakers)
+    if names is None:
+        return None
+    if scale is None:
+        return [{"speaker": names[sp], "text": e.text.strip(), "start_ms": e.start, "end_ms": e.end}
+                for e, sp in zip(entries, speakers, strict=True)]
+    return [{"speaker": names[sp], "text": e.text.strip(), "start_ms": round(e.start * scale), "end_ms": round(e.end * scale)}
+            for e, sp in zip(entries, speakers, strict=True)]
+
+
+def _speakers(entries: list, *fields: str) -> list:
+    """Each entry's speaker: the first of `fields` that is not None."""
+    first, *rest = fields
+    values = [getattr(e, first) for e in entries]
+    for name in rest:
+        if None in values:
+            values = [v if v is not None else getattr(e, name) for v, e in zip(values, entries, strict=True)]
+    return values
+
+
+def _decoder(kind: type, strict: bool = True) -> msgspec.json.Decoder:
+    return msgspec.json.Decoder(kind, strict=strict)
+
+
+# -- the formats ------------------------------------------------------------------------------
+
+_AliyunSentence = _fragment("AliyunSentence", None, "Text", "BeginTime", "EndTime", channel="ChannelId", speaker="SpeakerId")
+_ALIYUN = _decoder(_struct("Aliyun", {
+    "result": ("Result", _struct("AliyunResult", {"sentences": ("Sentences", list[_AliyunSentence])})),
+    "task": ("TaskId", Id)}, optional=("task",), spelled=("task",)))
+
+
+def aliyun(data: bytes) -> list[RawCall] | None:
+    doc = _ALIYUN.decode(data)
+    sentences = doc.result.sentences
+    if not sentences or any(s.channel is None for s in sentences[:3]) or not _plain(doc):
+        return None
+    out = _utterances(sentences, _speakers(sentences, "speaker", "channel"))
+    return None if out is None else [RawCall("aliyun", out, call_id=label(doc.task))]
+
+
+_AliyunFlashSentence = _fragment("AliyunFlashSentence", "channel_id", "text", "begin_time", "end_time")
+_ALIYUN_FLASH = _decoder(_struct("AliyunFlash", {
+    "result": ("flash_result", _struct("AliyunFlashResult", {"sentences": ("sentences", list[_AliyunFlashSentence])})),
+    "task": ("task_id", Id)}, optional=("task",)))
+
+
+def aliyun_flash(data: bytes) -> list[RawCall] | None:
+    doc = _ALIYUN_FLASH.decode(data)
+    sentences = doc.result.sentences
+    out = _utterances(sentences, [s.speaker for s in sentences])
+    return None if out is None else [RawCall("aliyun-flash", out, call_id=label(doc.task))]
+
+
+_ParaformerSentence = _fragment("ParaformerSentence", None, "text", "begin_time", "end_time", speaker="speaker_id")
+_PARAFORMER = _decoder(_struct("Paraformer", {"transcripts": ("transcripts", list[_struct("ParaformerTranscript", {
+    "channel": ("channel_id", Label), "sentences": ("sentences", list[_ParaformerSentence])})])}))
+
+
+def paraformer(data: bytes) -> list[RawCall] | None:
+    doc = _PARAFORMER.decode(data)
+    if not doc.transcripts:
+        return None
+    out: list[RawUtterance] = []
+    for t in doc.transcripts:  # the channel, where diarization gave no speaker
+        part = _utterances(t.sentences, [s.speaker if s.speaker is not None else t.channel for s in t.sentences])
+        if part is None:
+            return None
+        out.extend(part)
+    return [RawCall("paraformer", out)]
+
+
+_TencentDetail = _fragment("TencentDetail", "SpeakerId", "FinalSentence", "StartMs", "EndMs")
+_TencentData = _struct("TencentData", {"details": ("ResultDetail", list[_TencentDetail]), "task": ("TaskId", Id)},
+                       optional=("task",), spelled=("task",), absent=("requestId", "requestid"))
+_TENCENT = _decoder(_struct("Tencent", {"response": ("Response", _struct("TencentResponse", {"data": ("Data", _TencentData)}))}))
+
+
+def tencent(data: bytes) -> list[RawCall] | None:
+    task = _TENCENT.decode(data).response.data
+    if not _plain(task):
+        return None
+    out = _utterances(task.details, [d.speaker for d in task.details])
+    return None if out is None else [RawCall("tencent", out, call_id=label(task.task))]
+
+
+_TencentFlashSentence = _fragment("TencentFlashSentence", None, "text", "start_time", "end_time", speaker="speaker_id")
+_TENCENT_FLASH = _decoder(_struct("TencentFlash", {"channels": ("flash_result", list[_struct("TencentFlashChannel", {
+    "channel": ("channel_id", Label), "sentences": ("sentence_list", list[_TencentFlashSentence])})]),
+    "request": ("request_id", Id)}, optional=("request",)))
+
+
+def tencent_flash(data: bytes) -> list[RawCall] | None:
+    doc = _TENCENT_FLASH.decode(data)
+    if not doc.channels:
+        return None
+    by_channel = len(doc.channels) > 1  # two channels or more: the channel is the speaker
+    out: list[RawUtterance] = []
+    for ch in doc.channels:
+        speakers = [ch.channel] * len(ch.sentences) if by_channel else \
+            [s.speaker if s.speaker is not None else ch.channel for s in ch.sentences]
+        part = _utterances(ch.sentences, speakers)
+        if part is None:
+            return None
+        out.extend(part)
+    return [RawCall("tencent-flash", out, call_id=label(doc.request))]
+
+
+_AwsSegment = _fragment("AwsSegment", None, "transcript", "start_time", "end_time", Seconds,
+                        speaker="speaker_label", channel="channel_label")
+# Times are strings of seconds ("1.234"), read as numbers: msgspec's lax mode turns such strings
+# into numbers (and leaves the fields typed as text alone)
+_AWS = _decoder(_struct("Aws", {
+    "results": ("results", _struct("AwsResults", {"segments": ("audio_segments", list[_AwsSegment])})),
+    "job": ("jobName", Id)}, optional=("job",), spelled=("job",)), strict=False)
+
+
+def aws_transcribe(data: bytes) -> list[RawCall] | None:
+    doc = _AWS.decode(data)
+    segments = doc.results.segments
+    if not segments or not _plain(doc):
+        return None
+    out = _utterances(segments, _speakers(segments, "speaker", "channel"), 1000.0)
+    return None if out is None else [RawCall("aws-transcribe", out, call_id=label(doc.job))]
+
+
+_ContactLensTurn = _fragment("ContactLensTurn", "ParticipantId", "Content", "BeginOffsetMillis", "EndOffsetMillis")
+_Participant = _struct("Participant", {"id": ("ParticipantId", Label), "role": ("ParticipantRole", str)})
+_CONTACT_LENS = _decoder(_struct("ContactLens", {
+    "transcript": ("Transcript", list[_ContactLensTurn]), "participants": ("Participants", list[_Participant]),
+    "meta": ("CustomerMetadata", _struct("CustomerMetadata", {"contact": ("ContactId", Id)}, optional=("contact",),
+                                         spelled=("contact",)))}, optional=("meta",), spelled=("meta",)))
+
+
+def contact_lens(data: bytes) -> list[RawCall] | None:
+    doc = _CONTACT_LENS.decode(data)
+    if not _plain(doc, doc.meta):
+        return None
+    out = _utterances(doc.transcript, [t.speaker for t in doc.transcript])
+    if out is None:
+        return None
+    roles = {label(p.id): p.role.upper() for p in doc.participants}
+    _set_roles(out, lambda who: _CONNECT_ROLES.get(roles.get(who) or (who or "").upper()))
+    return [RawCall("contact-lens", out, call_id=label(doc.meta.contact) if doc.meta is not None else None)]
+
+
+_WhisperSegment = _fragment("WhisperSegment", None, "text", "start", "end", Seconds, speaker="speaker")
+_WHISPER = _decoder(_struct("Whisper", {"segments": ("segments", list[_WhisperSegment])}))
+
+
+def whisper(data: bytes) -> list[RawCall] | None:
+    segments = _WHISPER.decode(data).segments
+    if not segments:
+        return None
+    out = _utterances(segments, [s.speaker for s in segments], 1000.0)
+    return None if out is None else [RawCall("whisper", out)]
+
+
+_HuaweiResult = _struct("HuaweiResult", {"text": ("text", str), "info": ("analysis_info", _struct(
+    "HuaweiAnalysis", {"role": ("role", Label)}, optional=("role",)))}, optional=("info",))
+_HUAWEI = _decoder(_struct("Huawei", {"segments": ("segments", list[_struct("HuaweiSegment", {
+    "start": ("start_time", Ms), "end": ("end_time", Ms), "result": ("result", _HuaweiResult)})]), "job": ("job_id", Id)},
+    optional=("job",)))
+
+
+def huawei(data: bytes) -> list[RawCall] | None:
+    doc = _HUAWEI.decode(data)
+    segments = doc.segments
+    if not segments:
+        return None
+    speakers = [s.result.info.role if s.result.info is not None else None for s in segments]
+    names = _labels(speakers)
+    if names is None:
+        return None
+    out: list[RawUtterance] = [{"speaker": names[v], "text": s.result.text.strip(), "start_ms": s.start, "end_ms": s.end}
+                               for s, v in zip(segments, speakers, strict=True)]
+    roles = {v: _HUAWEI_ROLES.get((who or "").upper()) for v, who in names.items()}  # AGENT / USER where role detection ran
+    if any(roles.values()):
+        for u, v in zip(out, speakers, strict=True):
+            if roles[v] is not None:
+                u["role"] = roles[v]
+    return [RawCall("huawei", out, call_id=label(doc.job))]
+
+
+_VolcengineUtterance = _fragment("VolcengineUtterance", None, "text", "start_time", "end_time", channel="channel_id",
+                                 speaker="speaker", extra={"additions": ("additions", _struct(
+                                     "VolcengineAdditions", {"speaker": ("speaker", Label)}, optional=("speaker",)))})
+_VOLCENGINE = _decoder(_struct("Volcengine", {"result": ("result", _struct("VolcengineResult", {
+    "utterances": ("utterances", list[_VolcengineUtterance])})), "req": ("reqid", Id)}, optional=("req",)))
+
+
+def volcengine(data: bytes) -> list[RawCall] | None:
+    doc = _VOLCENGINE.decode(data)
+    utterances = doc.result.utterances
+    # diarization's speaker (additions.speaker) where given, else the channel, else `speaker`
+    speakers = [u.additions.speaker if u.additions is not None else None for u in utterances]
+    if None in speakers:
+        fallback = _speakers(utterances, "channel", "speaker")
+        speakers = [d if d is not None else f for d, f in zip(speakers, fallback, strict=True)]
+    out = _utterances(utterances, speakers)
+    return None if out is None else [RawCall("volcengine", out, call_id=label(doc.req))]
+
+
+_Verbatim = _fragment("Verbatim", "sp", "w", "s", "e")
+_Metadata = _struct("Metadata", {"contact": ("ContactID", Id), "direction": ("Direction", int),
+                                 "started": ("Local_audio_start_time", str)},
+                    optional=("contact", "direction", "started"), spelled=("contact", "direction", "started"))
+_SPEECH_ANALYTICS = _decoder(_struct("SpeechAnalytics", {
+    "plain": ("plainTextTime", _struct("PlainTextTime", {"verbatims": ("verbatims", list[_Verbatim])})),
+    "meta": ("metadata", _Metadata), "media": ("mediaId", Id)}, optional=("meta", "media"), spelled=("media",)))
+_DIRECTIONS = {0: "inbound", 1: "inbound", 2: "outbound"}
+
+
+def speech_analytics(data: bytes) -> list[RawCall] | None:
+    doc = _SPEECH_ANALYTICS.decode(data)
+    meta = doc.meta
+    if not _plain(doc, meta):
+        return None
+    out = _utterances(doc.plain.verbatims, [v.speaker for v in doc.plain.verbatims])
+    if out is None:
+        return None
+    _set_roles(out, lambda sp: _ROLE_WORDS.get((sp or "").lower()))
+    contact, direction, started = (meta.contact, meta.direction, meta.started) if meta is not None else (None, None, None)
+    return [RawCall("speech-analytics", out, call_id=label(contact) or label(doc.media), started_at=started,
+                    direction=_DIRECTIONS.get(direction) if direction is not None else None)]
+
+
+# iFlytek: `content.orderResult` is JSON in a string, its `lattice[].json_1best` JSON in strings again.
+_IflytekInfo = _struct("IflytekInfo", {"order_id": ("orderId", Id)}, optional=("order_id",), spelled=("order_id",))
+_IFLYTEK = _decoder(_struct("Iflytek", {"content": ("content", _struct("IflytekContent", {
+    "order": ("orderResult", str), "info": ("orderInfo", _IflytekInfo)}, optional=("info",), spelled=("info",)))}))
+_ORDER = _decoder(_struct("IflytekOrder", {"lattice": ("lattice", list[_struct("IflytekLattice", {"best": ("json_1best", str)})])}))
+_Word = _struct("IflytekWord", {"w": ("w", str), "wp": ("wp", str)}, optional=("wp",))
+_SENTENCES = _decoder(list[_struct("IflytekSentence", {"st": ("st", _struct("IflytekSt", {
+    "bg": ("bg", str), "ed": ("ed", str), "rl": ("rl", Label),
+    "rt": ("rt", list[_struct("IflytekRt", {"ws": ("ws", list[_struct("IflytekWs", {"cw": ("cw", list[_Word])})])})])}))})])
+
+
+def iflytek(data: bytes) -> list[RawCall] | None:
+    content = _IFLYTEK.decode(data).content
+    if not _plain(content, content.info):
+        return None
+    texts = [e.best for e in _ORDER.decode(content.order).lattice]
+    if not texts or not all(t.startswith("{") and t.endswith("}") for t in texts):
+        return None
+    sentences = _SENTENCES.decode("[" + ",".join(texts) + "]")  # one parser call for every sentence
+    if len(sentences) != len(texts):  # (a string holding "},{" could decode as two)
+        return None
+    try:  # every word's first candidate, paragraph marks (wp g) dropped; an empty cw is not the usual shape
+        words = ["".join([ws.cw[0].w for rt in s.st.rt for ws in rt.ws if ws.cw[0].wp != "g"]) for s in sentences]
+    except IndexError:
+        return None
+    names = _labels([s.st.rl for s in sentences])
+    if names is None or not all(s.st.bg.isdecimal() and s.st.ed.isdecimal() for s in sentences):
+        return None
+    out: list[RawUtterance] = [{"speaker": names[s.st.rl], "text": w.strip(), "start_ms": int(s.st.bg), "end_ms": int(s.st.ed)}
+                               for s, w in zip(sentences, words, strict=True)]
+    info = content.info
+    return [RawCall("iflytek", out, call_id=label(info.order_id) if info is not None else None)]
+
+
+# The usual shape of each JSON format (app.ingest.vendors.JSON_READERS' names).
+READERS: dict[str, Callable[[bytes], list[RawCall] | None]] = {
+    "aliyun": aliyun, "aliyun-flash": aliyun_flash, "paraformer": paraformer, "tencent": tencent,
+    "tencent-flash": tencent_flash, "iflytek": iflytek, "aws-transcribe": aws_transcribe, "contact-lens": contact_lens,
+    "whisper": whisper, "huawei": huawei, "volcengine": volcengine, "speech-analytics": speech_analytics,
+}
+
+
+def read(name: str, data: bytes) -> list[RawCall] | None:
+    """The raw calls of a file in format `name`'s usual shape, or None (read it the general way)."""
+    try:
+        return READERS[name](data)
+    except (msgspec.DecodeError, RecursionError, OverflowError):  # (OverflowError: seconds beyond any millisecond)
+        return None
