@@ -110,13 +110,26 @@ _DECODERS = {name: msgspec.json.Decoder(kind) for name, kind in READS.items()}
 _PROBE = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
 
+# The format of the last input read in its usual shape and asked first by detection: JSON
+# Lines and batches hold one format line after line, so it is tried before the probe of
+# the top-level keys. (Shared by threads; a stale value costs one failed try, never a wrong read.)
+_last: str | None = None
+
+
 def read(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall]] | None:
     """(format, raw calls) of a JSON object read in its format's usual shape (app.ingest.typed)
-    or else through its projection; `fmt`: that format, else the one detection picks. None: read it the full way (app.ingest.formats), which also
-    says why a file is not one of the formats or where it is broken."""
+    or else through its projection; `fmt`: that format, else the one detection picks. None:
+    read it the full way (app.ingest.formats), which also says why a file is not one of the
+    formats or where it is broken."""
+    global _last
     if fmt is not None:
         names = [fmt]
     else:
+        last = _last
+        if last is not None:
+            found = typed.read(last, data)
+            if found is not None and found[1]:  # (only where detection would ask that reader first)
+                return last, found[0]
         try:
             keys = _PROBE.decode(data).keys()
         except (msgspec.DecodeError, RecursionError):
@@ -127,7 +140,9 @@ def read(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall]] | Non
     for name in names:
         found = typed.read(name, data)  # the format's usual shape, in one typed pass
         if found is not None:
-            return name, found
+            if fmt is None:
+                _last = name if found[1] else None
+            return name, found[0]
         try:
             doc = _DECODERS[name].decode(data)
         except (msgspec.DecodeError, RecursionError):

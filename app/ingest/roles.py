@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 
 from app.errors import InputError
 from app.ingest.raw import RawCall
@@ -32,6 +32,7 @@ READ_CHARS = 600  # of each speaker's speech, read for the way they talk (enough
 
 
 _SPEAKER = itemgetter("speaker")
+_ROLE = methodcaller("get", "role")
 
 
 class RolesUnknown(InputError):
@@ -63,10 +64,10 @@ def settle(raw: RawCall, agent: str | None = None, company: tuple[str, ...] = ()
         return Settled(list(map(role_of.__getitem__, speakers)), "mapped", agent,
                        f"speaker {agent!r} is the agent as configured; {_describe([x for x in labels if x != agent]) or 'no one'} "
                        "the customer")
-    if all(u.get("role") is not None for u in utts):
-        agents = sorted({u["speaker"] for u in utts if u.get("role") == "agent" and u["speaker"] is not None})
-        return Settled([u.get("role") for u in utts], "format", agents[0] if agents else None,
-                       f"the {raw.format} file names the roles")
+    roles = list(map(_ROLE, utts))
+    if None not in roles:
+        agents = sorted({x for x, role in zip(speakers, roles, strict=True) if role == "agent" and x is not None})
+        return Settled(roles, "format", agents[0] if agents else None, f"the {raw.format} file names the roles")
     known = {u["speaker"]: u.get("role") for u in utts if u.get("role") is not None}
     if "agent" in known.values():
         # the format named the agent; every speaker it did not name is on the other side

@@ -23,12 +23,13 @@ from typing import Annotated, Any
 import msgspec
 
 from app.ingest.raw import RawCall, RawUtterance, label
-from app.ingest.vendors import _CONNECT_ROLES, _HUAWEI_ROLES, _ROLE_WORDS, _set_roles
+from app.ingest.vendors import _CONNECT_ROLES, _HUAWEI_ROLES, _ROLE_WORDS, TOP_KEYS
 
 Ms = Annotated[int, msgspec.Meta(ge=0)]  # a time in milliseconds
 Seconds = Annotated[float, msgspec.Meta(ge=0, le=sys.float_info.max)]  # a time in seconds (an integer is taken too)
 Label = int | str  # a speaker label as written: a channel number or a name
 Id = int | str | None
+NotObject = str | int | float | bool | list | None  # a value of a key read by another reader, which refuses it
 
 
 def _others(key: str) -> list[str]:
@@ -36,16 +37,18 @@ def _others(key: str) -> list[str]:
     return [k for k in dict.fromkeys((key[:1].lower() + key[1:], key.lower())) if k != key]
 
 
-# The JSON keys each struct notes only to refuse the input when one is present (see _plain).
+# The JSON keys each struct notes only to refuse the input when one is present (see _plain),
+# and those by which detection would ask another reader first (see _first).
 _ABSENT: dict[type, tuple[str, ...]] = {}
+_BEFORE: dict[type, tuple[str, ...]] = {}
 
 
 def _struct(name: str, fields: dict[str, tuple[str, Any]], optional: tuple[str, ...] = (),
-            spelled: tuple[str, ...] = (), absent: tuple[str, ...] = ()) -> type:
+            spelled: tuple[str, ...] = (), absent: tuple[str, ...] = (), before: tuple[str, ...] = ()) -> type:
     """A struct read from JSON keys: {python name: (JSON key, type)}; `optional` fields may be
     missing (None). `spelled`: optional fields the general reader also looks for under other
     spellings (raw.get); such a spelling, or a key in `absent`, means the usual shape is not
-    what this file has (_plain)."""
+    what this file has (_plain). `before`: keys noted for _first."""
     spec: list[tuple] = []
     rename = {}
     notes = []
@@ -54,12 +57,15 @@ def _struct(name: str, fields: dict[str, tuple[str, Any]], optional: tuple[str, 
         spec.append((attr, kind | None, None) if attr in optional else (attr, kind))
         if attr in spelled:
             notes.extend(_others(json_key))
-    for i, json_key in enumerate([*notes, *absent]):
-        rename[f"absent_{i}"] = json_key
-        spec.append((f"absent_{i}", msgspec.Raw | msgspec.UnsetType, msgspec.UNSET))
+    noted = {"absent": [*notes, *absent], "before": list(before)}
+    for group, keys in noted.items():
+        for i, json_key in enumerate(keys):
+            rename[f"{group}_{i}"] = json_key
+            spec.append((f"{group}_{i}", msgspec.Raw | msgspec.UnsetType, msgspec.UNSET))
     spec.sort(key=len)  # (required fields first)
     kind = msgspec.defstruct(name, spec, rename=rename, gc=False, frozen=True)
-    _ABSENT[kind] = tuple(f"absent_{i}" for i in range(len(notes) + len(absent)))
+    _ABSENT[kind] = tuple(f"absent_{i}" for i in range(len(noted["absent"])))
+    _BEFORE[kind] = tuple(f"before_{i}" for i in range(len(noted["before"])))
     return kind
 
 
@@ -67,6 +73,31 @@ def _plain(*objs: Any) -> bool:
     """None of these structs holds a key the usual shape has no place for (another spelling of
     an optional field, a field read only in its absence)."""
     return not any(getattr(o, a) is not msgspec.UNSET for o in objs if o is not None for a in _ABSENT[type(o)])
+
+
+def _first(*objs: Any) -> bool:
+    """None of these structs holds a key by which detection would ask another reader first."""
+    return not any(getattr(o, a) is not msgspec.UNSET for o in objs if o is not None for a in _BEFORE[type(o)])
+
+
+def _asked_before(name: str, shared: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The top-level keys by which detection asks another reader before `name`'s: those of the
+    readers before it (vendors.TOP_KEYS, in detection order), and a native call's utterances.
+    `shared`: keys of an earlier reader that this format's usual shape shows it refuses."""
+    keys = {"utterances"}
+    for other, top in TOP_KEYS.items():
+        if other == name:
+            break
+        keys |= top
+    return tuple(sorted(keys - set(shared)))
+
+
+def _top(fmt: str, fields: dict[str, tuple[str, Any]], optional: tuple[str, ...] = (), spelled: tuple[str, ...] = (),
+         shared: tuple[str, ...] = (), strict: bool = True) -> msgspec.json.Decoder:
+    """The decoder of format `fmt`'s document: its top-level struct, noting the keys by which
+    detection would ask another reader first."""
+    kind = _struct(fmt.title().replace("-", ""), fields, optional, spelled, before=_asked_before(fmt, shared))
+    return msgspec.json.Decoder(kind, strict=strict)
 
 
 def _fragment(name: str, who: str | None, text: str, start: str, end: str, unit: Any = Ms,
@@ -96,12 +127,17 @@ def _labels(values) -> dict | None:
     return out
 
 
-def _utterances(entries: list, speakers: list, scale: float | None = None) -> list[RawUtterance] | None:
+def _utterances(entries: list, speakers: list, scale: float | None = None, role_of=None) -> list[RawUtterance] | None:
     """Fragments from structs with text / start / end, `speakers` the speaker value of each;
-    `scale`: milliseconds per unit of time (None: the times are milliseconds)."""
+    `scale`: milliseconds per unit of time (None: the times are milliseconds); `role_of`: the
+    role of a label, where the format names roles (set on every fragment, as _set_roles does)."""
     names = _labels(speakers)
     if names is None:
         return None
+    if role_of is not None:
+        roles = {value: role_of(name) for value, name in names.items()}
+        return [{"speaker": names[sp], "text": e.text.strip(), "start_ms": e.start, "end_ms": e.end, "role": roles[sp]}
+                for e, sp in zip(entries, speakers, strict=True)]
     if scale is None:
         return [{"speaker": names[sp], "text": e.text.strip(), "start_ms": e.start, "end_ms": e.end}
                 for e, sp in zip(entries, speakers, strict=True)]
@@ -109,57 +145,42 @@ def _utterances(entries: list, speakers: list, scale: float | None = None) -> li
             for e, sp in zip(entries, speakers, strict=True)]
 
 
-def _speakers(entries: list, *fields: str) -> list:
-    """Each entry's speaker: the first of `fields` that is not None."""
-    first, *rest = fields
-    values = [getattr(e, first) for e in entries]
-    for name in rest:
-        if None in values:
-            values = [v if v is not None else getattr(e, name) for v, e in zip(values, entries, strict=True)]
-    return values
-
-
-def _decoder(kind: type, strict: bool = True) -> msgspec.json.Decoder:
-    return msgspec.json.Decoder(kind, strict=strict)
-
-
 # -- the formats ------------------------------------------------------------------------------
+# Each reader takes its decoder's document and answers the raw calls, or None where the file
+# is not in the usual shape.
 
 _AliyunSentence = _fragment("AliyunSentence", None, "Text", "BeginTime", "EndTime", channel="ChannelId", speaker="SpeakerId")
-_ALIYUN = _decoder(_struct("Aliyun", {
-    "result": ("Result", _struct("AliyunResult", {"sentences": ("Sentences", list[_AliyunSentence])})),
-    "task": ("TaskId", Id)}, optional=("task",), spelled=("task",)))
+_ALIYUN = _top("aliyun", {"result": ("Result", _struct("AliyunResult", {"sentences": ("Sentences", list[_AliyunSentence])})),
+                          "task": ("TaskId", Id)}, optional=("task",), spelled=("task",))
 
 
-def aliyun(data: bytes) -> list[RawCall] | None:
-    doc = _ALIYUN.decode(data)
+def aliyun(doc: Any) -> list[RawCall] | None:
     sentences = doc.result.sentences
     if not sentences or any(s.channel is None for s in sentences[:3]) or not _plain(doc):
         return None
-    out = _utterances(sentences, _speakers(sentences, "speaker", "channel"))
+    out = _utterances(sentences, [s.speaker if s.speaker is not None else s.channel for s in sentences])
     return None if out is None else [RawCall("aliyun", out, call_id=label(doc.task))]
 
 
 _AliyunFlashSentence = _fragment("AliyunFlashSentence", "channel_id", "text", "begin_time", "end_time")
-_ALIYUN_FLASH = _decoder(_struct("AliyunFlash", {
+# (the service also writes "result": "", the Alibaba reader's key too: not an object, it refuses it)
+_ALIYUN_FLASH = _top("aliyun-flash", {
     "result": ("flash_result", _struct("AliyunFlashResult", {"sentences": ("sentences", list[_AliyunFlashSentence])})),
-    "task": ("task_id", Id)}, optional=("task",)))
+    "task": ("task_id", Id), "other": ("result", NotObject)}, optional=("task", "other"), shared=("result",))
 
 
-def aliyun_flash(data: bytes) -> list[RawCall] | None:
-    doc = _ALIYUN_FLASH.decode(data)
+def aliyun_flash(doc: Any) -> list[RawCall] | None:
     sentences = doc.result.sentences
     out = _utterances(sentences, [s.speaker for s in sentences])
     return None if out is None else [RawCall("aliyun-flash", out, call_id=label(doc.task))]
 
 
 _ParaformerSentence = _fragment("ParaformerSentence", None, "text", "begin_time", "end_time", speaker="speaker_id")
-_PARAFORMER = _decoder(_struct("Paraformer", {"transcripts": ("transcripts", list[_struct("ParaformerTranscript", {
-    "channel": ("channel_id", Label), "sentences": ("sentences", list[_ParaformerSentence])})])}))
+_PARAFORMER = _top("paraformer", {"transcripts": ("transcripts", list[_struct("ParaformerTranscript", {
+    "channel": ("channel_id", Label), "sentences": ("sentences", list[_ParaformerSentence])})])})
 
 
-def paraformer(data: bytes) -> list[RawCall] | None:
-    doc = _PARAFORMER.decode(data)
+def paraformer(doc: Any) -> list[RawCall] | None:
     if not doc.transcripts:
         return None
     out: list[RawUtterance] = []
@@ -174,11 +195,11 @@ def paraformer(data: bytes) -> list[RawCall] | None:
 _TencentDetail = _fragment("TencentDetail", "SpeakerId", "FinalSentence", "StartMs", "EndMs")
 _TencentData = _struct("TencentData", {"details": ("ResultDetail", list[_TencentDetail]), "task": ("TaskId", Id)},
                        optional=("task",), spelled=("task",), absent=("requestId", "requestid"))
-_TENCENT = _decoder(_struct("Tencent", {"response": ("Response", _struct("TencentResponse", {"data": ("Data", _TencentData)}))}))
+_TENCENT = _top("tencent", {"response": ("Response", _struct("TencentResponse", {"data": ("Data", _TencentData)}))})
 
 
-def tencent(data: bytes) -> list[RawCall] | None:
-    task = _TENCENT.decode(data).response.data
+def tencent(doc: Any) -> list[RawCall] | None:
+    task = doc.response.data
     if not _plain(task):
         return None
     out = _utterances(task.details, [d.speaker for d in task.details])
@@ -186,13 +207,13 @@ def tencent(data: bytes) -> list[RawCall] | None:
 
 
 _TencentFlashSentence = _fragment("TencentFlashSentence", None, "text", "start_time", "end_time", speaker="speaker_id")
-_TENCENT_FLASH = _decoder(_struct("TencentFlash", {"channels": ("flash_result", list[_struct("TencentFlashChannel", {
+# (flash_result is aliyun-flash's key too, but there an object, here a list: that reader refuses it)
+_TENCENT_FLASH = _top("tencent-flash", {"channels": ("flash_result", list[_struct("TencentFlashChannel", {
     "channel": ("channel_id", Label), "sentences": ("sentence_list", list[_TencentFlashSentence])})]),
-    "request": ("request_id", Id)}, optional=("request",)))
+    "request": ("request_id", Id)}, optional=("request",), shared=("flash_result",))
 
 
-def tencent_flash(data: bytes) -> list[RawCall] | None:
-    doc = _TENCENT_FLASH.decode(data)
+def tencent_flash(doc: Any) -> list[RawCall] | None:
     if not doc.channels:
         return None
     by_channel = len(doc.channels) > 1  # two channels or more: the channel is the speaker
@@ -211,46 +232,44 @@ _AwsSegment = _fragment("AwsSegment", None, "transcript", "start_time", "end_tim
                         speaker="speaker_label", channel="channel_label")
 # Times are strings of seconds ("1.234"), read as numbers: msgspec's lax mode turns such strings
 # into numbers (and leaves the fields typed as text alone)
-_AWS = _decoder(_struct("Aws", {
+_AWS = _top("aws-transcribe", {
     "results": ("results", _struct("AwsResults", {"segments": ("audio_segments", list[_AwsSegment])})),
-    "job": ("jobName", Id)}, optional=("job",), spelled=("job",)), strict=False)
+    "job": ("jobName", Id)}, optional=("job",), spelled=("job",), strict=False)
 
 
-def aws_transcribe(data: bytes) -> list[RawCall] | None:
-    doc = _AWS.decode(data)
+def aws_transcribe(doc: Any) -> list[RawCall] | None:
     segments = doc.results.segments
     if not segments or not _plain(doc):
         return None
-    out = _utterances(segments, _speakers(segments, "speaker", "channel"), 1000.0)
+    out = _utterances(segments, [s.speaker if s.speaker is not None else s.channel for s in segments], 1000.0)
     return None if out is None else [RawCall("aws-transcribe", out, call_id=label(doc.job))]
 
 
 _ContactLensTurn = _fragment("ContactLensTurn", "ParticipantId", "Content", "BeginOffsetMillis", "EndOffsetMillis")
 _Participant = _struct("Participant", {"id": ("ParticipantId", Label), "role": ("ParticipantRole", str)})
-_CONTACT_LENS = _decoder(_struct("ContactLens", {
+_CONTACT_LENS = _top("contact-lens", {
     "transcript": ("Transcript", list[_ContactLensTurn]), "participants": ("Participants", list[_Participant]),
     "meta": ("CustomerMetadata", _struct("CustomerMetadata", {"contact": ("ContactId", Id)}, optional=("contact",),
-                                         spelled=("contact",)))}, optional=("meta",), spelled=("meta",)))
+                                         spelled=("contact",)))}, optional=("meta",), spelled=("meta",))
 
 
-def contact_lens(data: bytes) -> list[RawCall] | None:
-    doc = _CONTACT_LENS.decode(data)
+def contact_lens(doc: Any) -> list[RawCall] | None:
     if not _plain(doc, doc.meta):
         return None
-    out = _utterances(doc.transcript, [t.speaker for t in doc.transcript])
+    roles = {label(p.id): p.role.upper() for p in doc.participants}
+    out = _utterances(doc.transcript, [t.speaker for t in doc.transcript],
+                      role_of=lambda who: _CONNECT_ROLES.get(roles.get(who) or (who or "").upper()))
     if out is None:
         return None
-    roles = {label(p.id): p.role.upper() for p in doc.participants}
-    _set_roles(out, lambda who: _CONNECT_ROLES.get(roles.get(who) or (who or "").upper()))
     return [RawCall("contact-lens", out, call_id=label(doc.meta.contact) if doc.meta is not None else None)]
 
 
 _WhisperSegment = _fragment("WhisperSegment", None, "text", "start", "end", Seconds, speaker="speaker")
-_WHISPER = _decoder(_struct("Whisper", {"segments": ("segments", list[_WhisperSegment])}))
+_WHISPER = _top("whisper", {"segments": ("segments", list[_WhisperSegment])})
 
 
-def whisper(data: bytes) -> list[RawCall] | None:
-    segments = _WHISPER.decode(data).segments
+def whisper(doc: Any) -> list[RawCall] | None:
+    segments = doc.segments
     if not segments:
         return None
     out = _utterances(segments, [s.speaker for s in segments], 1000.0)
@@ -259,13 +278,14 @@ def whisper(data: bytes) -> list[RawCall] | None:
 
 _HuaweiResult = _struct("HuaweiResult", {"text": ("text", str), "info": ("analysis_info", _struct(
     "HuaweiAnalysis", {"role": ("role", Label)}, optional=("role",)))}, optional=("info",))
-_HUAWEI = _decoder(_struct("Huawei", {"segments": ("segments", list[_struct("HuaweiSegment", {
-    "start": ("start_time", Ms), "end": ("end_time", Ms), "result": ("result", _HuaweiResult)})]), "job": ("job_id", Id)},
-    optional=("job",)))
+# (segments is whisper's key too; that reader refuses them where the first segment has no `start`)
+_HuaweiSegment = _struct("HuaweiSegment", {"start": ("start_time", Ms), "end": ("end_time", Ms), "result": ("result", _HuaweiResult)},
+                         before=("start",))
+_HUAWEI = _top("huawei", {"segments": ("segments", list[_HuaweiSegment]), "job": ("job_id", Id)}, optional=("job",),
+               shared=("segments",))
 
 
-def huawei(data: bytes) -> list[RawCall] | None:
-    doc = _HUAWEI.decode(data)
+def huawei(doc: Any) -> list[RawCall] | None:
     segments = doc.segments
     if not segments:
         return None
@@ -286,18 +306,18 @@ def huawei(data: bytes) -> list[RawCall] | None:
 _VolcengineUtterance = _fragment("VolcengineUtterance", None, "text", "start_time", "end_time", channel="channel_id",
                                  speaker="speaker", extra={"additions": ("additions", _struct(
                                      "VolcengineAdditions", {"speaker": ("speaker", Label)}, optional=("speaker",)))})
-_VOLCENGINE = _decoder(_struct("Volcengine", {"result": ("result", _struct("VolcengineResult", {
-    "utterances": ("utterances", list[_VolcengineUtterance])})), "req": ("reqid", Id)}, optional=("req",)))
+# (result is also how the Alibaba reader spells Result; it refuses one without Sentences)
+_VolcengineResult = _struct("VolcengineResult", {"utterances": ("utterances", list[_VolcengineUtterance])},
+                            before=("Sentences", "sentences"))
+_VOLCENGINE = _top("volcengine", {"result": ("result", _VolcengineResult), "req": ("reqid", Id)}, optional=("req",),
+                   shared=("result",))
 
 
-def volcengine(data: bytes) -> list[RawCall] | None:
-    doc = _VOLCENGINE.decode(data)
+def volcengine(doc: Any) -> list[RawCall] | None:
     utterances = doc.result.utterances
     # diarization's speaker (additions.speaker) where given, else the channel, else `speaker`
-    speakers = [u.additions.speaker if u.additions is not None else None for u in utterances]
-    if None in speakers:
-        fallback = _speakers(utterances, "channel", "speaker")
-        speakers = [d if d is not None else f for d, f in zip(speakers, fallback, strict=True)]
+    speakers = [u.additions.speaker if u.additions is not None and u.additions.speaker is not None
+                else u.channel if u.channel is not None else u.speaker for u in utterances]
     out = _utterances(utterances, speakers)
     return None if out is None else [RawCall("volcengine", out, call_id=label(doc.req))]
 
@@ -306,21 +326,20 @@ _Verbatim = _fragment("Verbatim", "sp", "w", "s", "e")
 _Metadata = _struct("Metadata", {"contact": ("ContactID", Id), "direction": ("Direction", int),
                                  "started": ("Local_audio_start_time", str)},
                     optional=("contact", "direction", "started"), spelled=("contact", "direction", "started"))
-_SPEECH_ANALYTICS = _decoder(_struct("SpeechAnalytics", {
+_SPEECH_ANALYTICS = _top("speech-analytics", {
     "plain": ("plainTextTime", _struct("PlainTextTime", {"verbatims": ("verbatims", list[_Verbatim])})),
-    "meta": ("metadata", _Metadata), "media": ("mediaId", Id)}, optional=("meta", "media"), spelled=("media",)))
+    "meta": ("metadata", _Metadata), "media": ("mediaId", Id)}, optional=("meta", "media"), spelled=("media",))
 _DIRECTIONS = {0: "inbound", 1: "inbound", 2: "outbound"}
 
 
-def speech_analytics(data: bytes) -> list[RawCall] | None:
-    doc = _SPEECH_ANALYTICS.decode(data)
+def speech_analytics(doc: Any) -> list[RawCall] | None:
     meta = doc.meta
     if not _plain(doc, meta):
         return None
-    out = _utterances(doc.plain.verbatims, [v.speaker for v in doc.plain.verbatims])
+    out = _utterances(doc.plain.verbatims, [v.speaker for v in doc.plain.verbatims],
+                      role_of=lambda sp: _ROLE_WORDS.get((sp or "").lower()))
     if out is None:
         return None
-    _set_roles(out, lambda sp: _ROLE_WORDS.get((sp or "").lower()))
     contact, direction, started = (meta.contact, meta.direction, meta.started) if meta is not None else (None, None, None)
     return [RawCall("speech-analytics", out, call_id=label(contact) or label(doc.media), started_at=started,
                     direction=_DIRECTIONS.get(direction) if direction is not None else None)]
@@ -328,17 +347,18 @@ def speech_analytics(data: bytes) -> list[RawCall] | None:
 
 # iFlytek: `content.orderResult` is JSON in a string, its `lattice[].json_1best` JSON in strings again.
 _IflytekInfo = _struct("IflytekInfo", {"order_id": ("orderId", Id)}, optional=("order_id",), spelled=("order_id",))
-_IFLYTEK = _decoder(_struct("Iflytek", {"content": ("content", _struct("IflytekContent", {
-    "order": ("orderResult", str), "info": ("orderInfo", _IflytekInfo)}, optional=("info",), spelled=("info",)))}))
-_ORDER = _decoder(_struct("IflytekOrder", {"lattice": ("lattice", list[_struct("IflytekLattice", {"best": ("json_1best", str)})])}))
+_IFLYTEK = _top("iflytek", {"content": ("content", _struct("IflytekContent", {
+    "order": ("orderResult", str), "info": ("orderInfo", _IflytekInfo)}, optional=("info",), spelled=("info",)))})
+_ORDER = msgspec.json.Decoder(_struct("IflytekOrder", {"lattice": ("lattice", list[_struct(
+    "IflytekLattice", {"best": ("json_1best", str)})])}))
 _Word = _struct("IflytekWord", {"w": ("w", str), "wp": ("wp", str)}, optional=("wp",))
-_SENTENCES = _decoder(list[_struct("IflytekSentence", {"st": ("st", _struct("IflytekSt", {
+_SENTENCES = msgspec.json.Decoder(list[_struct("IflytekSentence", {"st": ("st", _struct("IflytekSt", {
     "bg": ("bg", str), "ed": ("ed", str), "rl": ("rl", Label),
     "rt": ("rt", list[_struct("IflytekRt", {"ws": ("ws", list[_struct("IflytekWs", {"cw": ("cw", list[_Word])})])})])}))})])
 
 
-def iflytek(data: bytes) -> list[RawCall] | None:
-    content = _IFLYTEK.decode(data).content
+def iflytek(doc: Any) -> list[RawCall] | None:
+    content = doc.content
     if not _plain(content, content.info):
         return None
     texts = [e.best for e in _ORDER.decode(content.order).lattice]
@@ -360,17 +380,33 @@ def iflytek(data: bytes) -> list[RawCall] | None:
     return [RawCall("iflytek", out, call_id=label(info.order_id) if info is not None else None)]
 
 
-# The usual shape of each JSON format (app.ingest.vendors.JSON_READERS' names).
-READERS: dict[str, Callable[[bytes], list[RawCall] | None]] = {
-    "aliyun": aliyun, "aliyun-flash": aliyun_flash, "paraformer": paraformer, "tencent": tencent,
-    "tencent-flash": tencent_flash, "iflytek": iflytek, "aws-transcribe": aws_transcribe, "contact-lens": contact_lens,
-    "whisper": whisper, "huawei": huawei, "volcengine": volcengine, "speech-analytics": speech_analytics,
+# The usual shape of each JSON format (app.ingest.vendors.JSON_READERS' names): its decoder, its
+# reader, and the structs below the top that note keys for _first.
+FORMATS: dict[str, tuple[msgspec.json.Decoder, Callable[[Any], list[RawCall] | None], Callable[[Any], tuple]]] = {
+    "aliyun": (_ALIYUN, aliyun, lambda doc: ()),
+    "aliyun-flash": (_ALIYUN_FLASH, aliyun_flash, lambda doc: ()),
+    "paraformer": (_PARAFORMER, paraformer, lambda doc: ()),
+    "tencent": (_TENCENT, tencent, lambda doc: ()),
+    "tencent-flash": (_TENCENT_FLASH, tencent_flash, lambda doc: ()),
+    "iflytek": (_IFLYTEK, iflytek, lambda doc: ()),
+    "aws-transcribe": (_AWS, aws_transcribe, lambda doc: ()),
+    "contact-lens": (_CONTACT_LENS, contact_lens, lambda doc: ()),
+    "whisper": (_WHISPER, whisper, lambda doc: ()),
+    "huawei": (_HUAWEI, huawei, lambda doc: doc.segments[:1]),
+    "volcengine": (_VOLCENGINE, volcengine, lambda doc: (doc.result,)),
+    "speech-analytics": (_SPEECH_ANALYTICS, speech_analytics, lambda doc: ()),
 }
+READERS = {name: reader for name, (_, reader, _) in FORMATS.items()}
 
 
-def read(name: str, data: bytes) -> list[RawCall] | None:
-    """The raw calls of a file in format `name`'s usual shape, or None (read it the general way)."""
+def read(name: str, data: bytes) -> tuple[list[RawCall], bool] | None:
+    """The raw calls of a file in format `name`'s usual shape, and whether detection would ask
+    this format's reader first (no key of another format that it asks before); None: read it
+    the general way."""
+    decoder, reader, below = FORMATS[name]
     try:
-        return READERS[name](data)
+        doc = decoder.decode(data)
+        found = reader(doc)
     except (msgspec.DecodeError, RecursionError, OverflowError):  # (OverflowError: seconds beyond any millisecond)
         return None
+    return None if found is None else (found, _first(doc, *below(doc)))

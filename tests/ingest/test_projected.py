@@ -193,7 +193,7 @@ def test_the_usual_shape_is_read_typed(sample):
     # (so that the comparisons above cover the typed read too); the others are read the general way
     data = sample.read_bytes()
     name, raws = formats.detect(data)
-    assert typed.read(name, data) == raws
+    assert typed.read(name, data) == (raws, True)
 
 
 @pytest.mark.parametrize("sample", ["aliyun-camel.json", "aliyun-sentences.json", "aws-transcribe-items.json"])
@@ -241,3 +241,36 @@ def test_a_time_too_large_for_milliseconds_is_refused_not_a_crash(sample, where,
     for projection in (True, False):
         outcome = _outcome(data, None, projection, monkeypatch)
         assert outcome[0] == "refused" and "a time too large" in outcome[2], outcome
+
+
+@pytest.mark.parametrize("after", sorted(DOCS))
+def test_the_format_read_last_is_tried_first_without_changing_what_is_read(after, monkeypatch):
+    # JSON Lines hold one format line after line, so the format of the last line is tried
+    # before the top-level keys are probed: whatever came before, the reading is the same.
+    data = json.dumps(DOCS[after], ensure_ascii=False).encode()
+    whole = _outcome(data, None, False, monkeypatch)
+    for before in sorted(DOCS):
+        monkeypatch.setattr(projected, "_last", None)
+        projected.read(json.dumps(DOCS[before], ensure_ascii=False).encode())
+        assert _outcome(data, None, True, monkeypatch) == whole, (before, after)
+    for name in typed.FORMATS:  # (also a format no file has set)
+        monkeypatch.setattr(projected, "_last", name)
+        assert _outcome(data, None, True, monkeypatch) == whole, (name, after)
+
+
+def test_a_key_another_reader_is_asked_by_first_keeps_the_format_from_being_tried_first():
+    # An Alibaba flash file whose `result` is an object: the Alibaba reader is asked first
+    doc = copy.deepcopy(DOCS["aliyun-flash.json"])
+    assert typed.read("aliyun-flash", json.dumps(doc).encode())[1]
+    doc["result"] = {"Sentences": []}
+    assert typed.read("aliyun-flash", json.dumps(doc).encode()) is None
+    # a Huawei file whose first segment has `start` (Whisper's) and a Volcengine result with Sentences (Alibaba's)
+    doc = copy.deepcopy(DOCS["huawei.json"])
+    doc["segments"][0]["start"] = 0
+    assert typed.read("huawei", json.dumps(doc).encode())[1] is False
+    doc = copy.deepcopy(DOCS["volcengine.json"])
+    doc["result"]["sentences"] = []
+    assert typed.read("volcengine", json.dumps(doc).encode())[1] is False
+    doc = copy.deepcopy(DOCS["contact-lens.json"])
+    doc["content"] = 1  # (iFlytek's key)
+    assert typed.read("contact-lens", json.dumps(doc).encode())[1] is False
