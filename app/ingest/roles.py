@@ -66,7 +66,7 @@ def settle(raw: RawCall, agent: str | None = None, company: tuple[str, ...] = ()
                        "the customer")
     roles = list(map(_ROLE, utts))
     if None not in roles:
-        agents = sorted({x for x, role in zip(speakers, roles, strict=True) if role == "agent" and x is not None})
+        agents = sorted({x for x, role in set(zip(speakers, roles, strict=True)) if role == "agent" and x is not None})
         return Settled(roles, "format", agents[0] if agents else None, f"the {raw.format} file names the roles")
     known = {u["speaker"]: u.get("role") for u in utts if u.get("role") is not None}
     if "agent" in known.values():

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Annotated, Any
 
 import msgspec
@@ -351,6 +352,7 @@ _IFLYTEK = _top("iflytek", {"content": ("content", _struct("IflytekContent", {
     "order": ("orderResult", str), "info": ("orderInfo", _IflytekInfo)}, optional=("info",), spelled=("info",)))})
 _ORDER = msgspec.json.Decoder(_struct("IflytekOrder", {"lattice": ("lattice", list[_struct(
     "IflytekLattice", {"best": ("json_1best", str)})])}))
+_FIRST_CHAR, _LAST_CHAR = itemgetter(0), itemgetter(-1)
 _Word = _struct("IflytekWord", {"w": ("w", str), "wp": ("wp", str)}, optional=("wp",))
 _SENTENCES = msgspec.json.Decoder(list[_struct("IflytekSentence", {"st": ("st", _struct("IflytekSt", {
     "bg": ("bg", str), "ed": ("ed", str), "rl": ("rl", Label),
@@ -362,7 +364,11 @@ def iflytek(doc: Any) -> list[RawCall] | None:
     if not _plain(content, content.info):
         return None
     texts = [e.best for e in _ORDER.decode(content.order).lattice]
-    if not texts or not all(t.startswith("{") and t.endswith("}") for t in texts):
+    try:  # each an object, as the general reader asks before it joins them (an empty one: IndexError)
+        if not texts or "".join(map(_FIRST_CHAR, texts)) != "{" * len(texts) or \
+                "".join(map(_LAST_CHAR, texts)) != "}" * len(texts):
+            return None
+    except IndexError:
         return None
     sentences = _SENTENCES.decode("[" + ",".join(texts) + "]")  # one parser call for every sentence
     if len(sentences) != len(texts):  # (a string holding "},{" could decode as two)
@@ -371,11 +377,13 @@ def iflytek(doc: Any) -> list[RawCall] | None:
         words = ["".join([ws.cw[0].w for rt in s.st.rt for ws in rt.ws if ws.cw[0].wp != "g"]) for s in sentences]
     except IndexError:
         return None
-    names = _labels([s.st.rl for s in sentences])
-    if names is None or not all(s.st.bg.isdecimal() and s.st.ed.isdecimal() for s in sentences):
-        return None
-    out: list[RawUtterance] = [{"speaker": names[s.st.rl], "text": w.strip(), "start_ms": int(s.st.bg), "end_ms": int(s.st.ed)}
-                               for s, w in zip(sentences, words, strict=True)]
+    sts = [s.st for s in sentences]
+    names = _labels([st.rl for st in sts])
+    starts, ends = [st.bg for st in sts], [st.ed for st in sts]
+    if names is None or not all(map(str.isdecimal, starts)) or not all(map(str.isdecimal, ends)):
+        return None  # (times as digits, in ms; anything else is for the general reader to judge)
+    out: list[RawUtterance] = [{"speaker": names[st.rl], "text": w.strip(), "start_ms": int(a), "end_ms": int(b)}
+                               for st, w, a, b in zip(sts, words, starts, ends, strict=True)]
     info = content.info
     return [RawCall("iflytek", out, call_id=label(info.order_id) if info is not None else None)]
 

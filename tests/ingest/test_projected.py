@@ -202,6 +202,13 @@ def test_other_shapes_are_left_to_the_general_reader(sample):
     assert typed.read(formats.detect(data)[0], data) is None
 
 
+def _lattice(doc: dict, change) -> None:
+    """Change an iFlytek document's lattice (inside the orderResult string)."""
+    order = json.loads(doc["content"]["orderResult"])
+    change(order["lattice"])
+    doc["content"]["orderResult"] = json.dumps(order, ensure_ascii=False)
+
+
 def _edit(sample: str, change) -> bytes:
     doc = copy.deepcopy(DOCS[sample])
     change(doc)
@@ -222,6 +229,10 @@ def _edit(sample: str, change) -> bytes:
     _edit("aws-transcribe.json", lambda d: d["results"]["audio_segments"][0].__setitem__("start_time", "Infinity")),
     _edit("aws-transcribe.json", lambda d: d["results"]["audio_segments"][0].__setitem__("start_time", " 1.5")),
     _edit("huawei.json", lambda d: d["segments"][0].__setitem__("start_time", 1.0)),
+    # iFlytek sentences that are not one object each: empty, two in one string
+    _edit("iflytek.json", lambda d: _lattice(d, lambda lat: lat[1].__setitem__("json_1best", ""))),
+    _edit("iflytek.json", lambda d: _lattice(d, lambda lat: lat.__setitem__(
+        slice(0, 2), [{"json_1best": lat[0]["json_1best"] + "," + lat[1]["json_1best"]}, {"json_1best": "{}"}]))),
 ], ids=lambda d: d[:40].decode(errors="replace"))
 def test_what_the_usual_shape_does_not_hold_is_read_the_general_way(data, monkeypatch):
     assert all(typed.read(name, data) is None for name in typed.READERS)
