@@ -16,7 +16,6 @@ sample and thousands of variants.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from operator import itemgetter
 from typing import Annotated, Any
@@ -27,7 +26,9 @@ from app.ingest.raw import RawCall, RawUtterance, label
 from app.ingest.vendors import _CONNECT_ROLES, _HUAWEI_ROLES, _ROLE_WORDS, TOP_KEYS
 
 Ms = Annotated[int, msgspec.Meta(ge=0)]  # a time in milliseconds
-Seconds = Annotated[float, msgspec.Meta(ge=0, le=sys.float_info.max)]  # a time in seconds (an integer is taken too)
+# A time in seconds (an integer is taken too), up to where it is still exact in milliseconds as a
+# float: the general reader multiplies an integer exactly
+Seconds = Annotated[float, msgspec.Meta(ge=0, le=9e12)]
 Label = int | str  # a speaker label as written: a channel number or a name
 Id = int | str | None
 NotObject = str | int | float | bool | list | None  # a value of a key read by another reader, which refuses it
@@ -415,6 +416,6 @@ def read(name: str, data: bytes) -> tuple[list[RawCall], bool] | None:
     try:
         doc = decoder.decode(data)
         found = reader(doc)
-    except (msgspec.DecodeError, RecursionError, OverflowError):  # (OverflowError: seconds beyond any millisecond)
+    except (msgspec.DecodeError, RecursionError):
         return None
     return None if found is None else (found, _first(doc, *below(doc)))

@@ -229,6 +229,7 @@ def _edit(sample: str, change) -> bytes:
     _edit("aws-transcribe.json", lambda d: d["results"]["audio_segments"][0].__setitem__("start_time", "Infinity")),
     _edit("aws-transcribe.json", lambda d: d["results"]["audio_segments"][0].__setitem__("start_time", " 1.5")),
     _edit("huawei.json", lambda d: d["segments"][0].__setitem__("start_time", 1.0)),
+    _edit("whisperx.json", lambda d: d["segments"][0].__setitem__("start", 2**53 + 1)),  # (exact only as an integer)
     # iFlytek sentences that are not one object each: empty, two in one string
     _edit("iflytek.json", lambda d: _lattice(d, lambda lat: lat[1].__setitem__("json_1best", ""))),
     _edit("iflytek.json", lambda d: _lattice(d, lambda lat: lat.__setitem__(
