@@ -412,6 +412,8 @@ def read(name: str, data: bytes) -> tuple[list[RawCall], bool] | None:
     """The raw calls of a file in format `name`'s usual shape, and whether detection would ask
     this format's reader first (no key of another format that it asks before); None: read it
     the general way."""
+    if name not in FORMATS:  # (a format with no usual shape declared)
+        return None
     decoder, reader, below = FORMATS[name]
     try:
         doc = decoder.decode(data)
