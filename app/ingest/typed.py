@@ -120,12 +120,9 @@ def _labels(values) -> dict | None:
     is text with blanks around it or none at all (the general reader's way with those differs)."""
     out = {}
     for value in set(values):
-        if type(value) is int:
-            out[value] = str(value)
-        elif value is None or (value and value.strip() == value):
-            out[value] = value
-        else:
+        if type(value) is str and (not value or value.strip() != value):
             return None
+        out[value] = label(value)
     return out
 
 
