@@ -23,7 +23,7 @@ from typing import Annotated, Any
 import msgspec
 
 from app.ingest.raw import RawCall, RawUtterance, label
-from app.ingest.vendors import _CONNECT_ROLES, _HUAWEI_ROLES, _ROLE_WORDS, TOP_KEYS
+from app.ingest.vendors import DIRECTIONS, TOP_KEYS, connect_roles, huawei_role, speech_analytics_role
 
 Ms = Annotated[int, msgspec.Meta(ge=0)]  # a time in milliseconds
 # A time in seconds (an integer is taken too), up to where it is still exact in milliseconds as a
@@ -257,7 +257,7 @@ def contact_lens(doc: Any) -> list[RawCall] | None:
         return None
     roles = {label(p.id): p.role.upper() for p in doc.participants}
     out = _utterances(doc.transcript, [t.speaker for t in doc.transcript],
-                      role_of=lambda who: _CONNECT_ROLES.get(roles.get(who) or (who or "").upper()))
+                      role_of=connect_roles(roles))
     if out is None:
         return None
     return [RawCall("contact-lens", out, call_id=label(doc.meta.contact) if doc.meta is not None else None)]
@@ -294,7 +294,7 @@ def huawei(doc: Any) -> list[RawCall] | None:
         return None
     out: list[RawUtterance] = [{"speaker": names[v], "text": s.result.text.strip(), "start_ms": s.start, "end_ms": s.end}
                                for s, v in zip(segments, speakers, strict=True)]
-    roles = {v: _HUAWEI_ROLES.get((who or "").upper()) for v, who in names.items()}  # AGENT / USER where role detection ran
+    roles = {v: huawei_role(who) for v, who in names.items()}
     if any(roles.values()):
         for u, v in zip(out, speakers, strict=True):
             if roles[v] is not None:
@@ -328,7 +328,6 @@ _Metadata = _struct("Metadata", {"contact": ("ContactID", Id), "direction": ("Di
 _SPEECH_ANALYTICS = _top("speech-analytics", {
     "plain": ("plainTextTime", _struct("PlainTextTime", {"verbatims": ("verbatims", list[_Verbatim])})),
     "meta": ("metadata", _Metadata), "media": ("mediaId", Id)}, optional=("meta", "media"), spelled=("media",))
-_DIRECTIONS = {0: "inbound", 1: "inbound", 2: "outbound"}
 
 
 def speech_analytics(doc: Any) -> list[RawCall] | None:
@@ -336,12 +335,12 @@ def speech_analytics(doc: Any) -> list[RawCall] | None:
     if not _plain(doc, meta):
         return None
     out = _utterances(doc.plain.verbatims, [v.speaker for v in doc.plain.verbatims],
-                      role_of=lambda sp: _ROLE_WORDS.get((sp or "").lower()))
+                      role_of=speech_analytics_role)
     if out is None:
         return None
     contact, direction, started = (meta.contact, meta.direction, meta.started) if meta is not None else (None, None, None)
     return [RawCall("speech-analytics", out, call_id=label(contact) or label(doc.media), started_at=started,
-                    direction=_DIRECTIONS.get(direction) if direction is not None else None)]
+                    direction=DIRECTIONS.get(direction) if direction is not None else None)]
 
 
 # iFlytek: `content.orderResult` is JSON in a string, its `lattice[].json_1best` JSON in strings again.

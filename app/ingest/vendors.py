@@ -249,6 +249,12 @@ def aws_transcribe(doc: Any) -> list[RawCall]:
 _CONNECT_ROLES = {"AGENT": "agent", "CUSTOMER": "customer"}
 
 
+def connect_roles(participants: dict[str | None, str]):
+    """The role of a Contact Lens speaker label: its participant's role (AGENT / CUSTOMER), or
+    the label itself read as one. `participants`: label -> ParticipantRole, upper case."""
+    return lambda who: _CONNECT_ROLES.get(participants.get(who) or (who or "").upper())
+
+
 def _set_roles(utterances: list[RawUtterance], role_of) -> None:
     """Each utterance's role, from its speaker label (`role_of` asked once per label)."""
     known: dict = {}
@@ -269,7 +275,7 @@ def contact_lens(doc: Any) -> list[RawCall]:
     roles = {label(get(p, "ParticipantId")): str(get(p, "ParticipantRole", default="")).upper()
              for p in items(get(doc, "Participants"), "Participants") if isinstance(p, dict)}
     out = fragments(transcript, "Transcript", "ParticipantId", "Content", "BeginOffsetMillis", "EndOffsetMillis")
-    _set_roles(out, lambda who: _CONNECT_ROLES.get(roles.get(who) or (who or "").upper()))
+    _set_roles(out, connect_roles(roles))
     meta = get(doc, "CustomerMetadata")
     return [RawCall("contact-lens", out, call_id=label(get(meta, "ContactId")))]
 
@@ -290,6 +296,11 @@ def whisper(doc: Any) -> list[RawCall]:
 _HUAWEI_ROLES = {"AGENT": "agent", "USER": "customer"}
 
 
+def huawei_role(who: str | None) -> str | None:
+    """AGENT / USER where role detection ran; else (speaker1, …) no role."""
+    return _HUAWEI_ROLES.get((who or "").upper())
+
+
 def huawei(doc: Any) -> list[RawCall]:
     """Huawei Cloud SIS 录音文件识别: `segments[]` of {start_time, end_time (ms), result: {text,
     analysis_info: {role}}}; `role` AGENT / USER where role detection ran (roles), else a
@@ -307,7 +318,7 @@ def huawei(doc: Any) -> list[RawCall]:
         who = label(info.get("role")) if isinstance(info, dict) else None
         out.append(utterance(who, _text(result.get("text")), ms(seg.get("start_time"), ("segments", i, "start_time")),
                              ms(seg.get("end_time"), ("segments", i, "end_time")),
-                             _HUAWEI_ROLES.get((who or "").upper())))
+                             huawei_role(who)))
     return [RawCall("huawei", out, call_id=label(get(doc, "job_id")))]
 
 
@@ -333,6 +344,12 @@ def volcengine(doc: Any) -> list[RawCall]:
 # -- speech-analytics exports ----------------------------------------------------------------
 
 _ROLE_WORDS = {"agent": "agent", "customer": "customer", "caller": "customer", "client": "customer"}
+DIRECTIONS = {0: "inbound", 1: "inbound", 2: "outbound"}  # a speech-analytics export's metadata.Direction
+
+
+def speech_analytics_role(sp: str | None) -> str | None:
+    """Agent / Customer (Caller, Client) as the export writes `sp`."""
+    return _ROLE_WORDS.get((sp or "").lower())
 
 
 def speech_analytics(doc: Any) -> list[RawCall]:
@@ -347,20 +364,20 @@ def speech_analytics(doc: Any) -> list[RawCall]:
     out: list[RawUtterance] = []
     if isinstance(verbatims, list):
         out = fragments(verbatims, "verbatims", "sp", "w", "s", "e")
-        _set_roles(out, lambda sp: _ROLE_WORDS.get((sp or "").lower()))
+        _set_roles(out, speech_analytics_role)
     else:
         current: RawUtterance | None = None
         for i, w in objects(detailed, "words"):
             sp = label(w.get("sp"))
             start, end = ms(w.get("s"), ("words", i, "s")), ms(w.get("e"), ("words", i, "e"))
             if current is None or current["speaker"] != sp:
-                current = utterance(sp, "", start, end, _ROLE_WORDS.get((sp or "").lower()))
+                current = utterance(sp, "", start, end, speech_analytics_role(sp))
                 out.append(current)
             current["text"] = (current["text"] + " " + _text(get(w, "w"))).strip()
             current["end_ms"] = end if end is not None else current["end_ms"]
     meta = get(doc, "metadata")
     direction = get(meta, "Direction")
-    direction = {0: "inbound", 1: "inbound", 2: "outbound"}.get(int(direction)) \
+    direction = DIRECTIONS.get(int(direction)) \
         if isinstance(direction, (int, str)) and str(direction).isdigit() else None
     started = get(meta, "Local_audio_start_time")
     return [RawCall("speech-analytics", out, call_id=label(get(meta, "ContactID")) or label(get(doc, "mediaId")),
