@@ -122,12 +122,13 @@ def read(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall]] | Non
     read it the full way (app.ingest.formats), which also says why a file is not one of the
     formats or where it is broken."""
     global _last
+    tried: dict[str, tuple | None] = {}  # (a typed read already tried, not tried twice)
     if fmt is not None:
         names = [fmt]
     else:
         last = _last
         if last is not None:
-            found = typed.read(last, data)
+            tried[last] = found = typed.read(last, data)
             if found is not None and found[1]:  # (only where detection would ask that reader first)
                 return last, found[0]
         try:
@@ -138,7 +139,7 @@ def read(data: bytes, fmt: str | None = None) -> tuple[str, list[RawCall]] | Non
             return None
         names = candidates(keys)
     for name in names:
-        found = typed.read(name, data)  # the format's usual shape, in one typed pass
+        found = tried[name] if name in tried else typed.read(name, data)  # the format's usual shape, in one typed pass
         if found is not None:
             if fmt is None:
                 _last = name if found[1] else None

@@ -385,23 +385,18 @@ def iflytek(doc: Any) -> list[RawCall] | None:
     return [RawCall("iflytek", out, call_id=label(info.order_id) if info is not None else None)]
 
 
-# The usual shape of each JSON format (app.ingest.vendors.JSON_READERS' names): its decoder, its
-# reader, and the structs below the top that note keys for _first.
-FORMATS: dict[str, tuple[msgspec.json.Decoder, Callable[[Any], list[RawCall] | None], Callable[[Any], tuple]]] = {
-    "aliyun": (_ALIYUN, aliyun, lambda doc: ()),
-    "aliyun-flash": (_ALIYUN_FLASH, aliyun_flash, lambda doc: ()),
-    "paraformer": (_PARAFORMER, paraformer, lambda doc: ()),
-    "tencent": (_TENCENT, tencent, lambda doc: ()),
-    "tencent-flash": (_TENCENT_FLASH, tencent_flash, lambda doc: ()),
-    "iflytek": (_IFLYTEK, iflytek, lambda doc: ()),
-    "aws-transcribe": (_AWS, aws_transcribe, lambda doc: ()),
-    "contact-lens": (_CONTACT_LENS, contact_lens, lambda doc: ()),
-    "whisper": (_WHISPER, whisper, lambda doc: ()),
-    "huawei": (_HUAWEI, huawei, lambda doc: doc.segments[:1]),
-    "volcengine": (_VOLCENGINE, volcengine, lambda doc: (doc.result,)),
-    "speech-analytics": (_SPEECH_ANALYTICS, speech_analytics, lambda doc: ()),
+# The usual shape of each JSON format (app.ingest.vendors.JSON_READERS' names): its decoder and
+# its reader.
+FORMATS: dict[str, tuple[msgspec.json.Decoder, Callable[[Any], list[RawCall] | None]]] = {
+    "aliyun": (_ALIYUN, aliyun), "aliyun-flash": (_ALIYUN_FLASH, aliyun_flash), "paraformer": (_PARAFORMER, paraformer),
+    "tencent": (_TENCENT, tencent), "tencent-flash": (_TENCENT_FLASH, tencent_flash), "iflytek": (_IFLYTEK, iflytek),
+    "aws-transcribe": (_AWS, aws_transcribe), "contact-lens": (_CONTACT_LENS, contact_lens), "whisper": (_WHISPER, whisper),
+    "huawei": (_HUAWEI, huawei), "volcengine": (_VOLCENGINE, volcengine),
+    "speech-analytics": (_SPEECH_ANALYTICS, speech_analytics),
 }
-READERS = {name: reader for name, (_, reader, _) in FORMATS.items()}
+# The structs below the top that note keys for _first, where a format has some.
+_BELOW: dict[str, Callable[[Any], tuple]] = {"huawei": lambda doc: tuple(doc.segments[:1]),
+                                              "volcengine": lambda doc: (doc.result,)}
 
 
 def read(name: str, data: bytes) -> tuple[list[RawCall], bool] | None:
@@ -410,10 +405,13 @@ def read(name: str, data: bytes) -> tuple[list[RawCall], bool] | None:
     the general way."""
     if name not in FORMATS:  # (a format with no usual shape declared)
         return None
-    decoder, reader, below = FORMATS[name]
+    decoder, reader = FORMATS[name]
     try:
         doc = decoder.decode(data)
         found = reader(doc)
     except (msgspec.DecodeError, RecursionError):
         return None
-    return None if found is None else (found, _first(doc, *below(doc)))
+    if found is None:
+        return None
+    below = _BELOW.get(name)
+    return found, _first(doc, *below(doc)) if below is not None else _first(doc)

@@ -236,7 +236,7 @@ def _edit(sample: str, change) -> bytes:
         slice(0, 2), [{"json_1best": lat[0]["json_1best"] + "," + lat[1]["json_1best"]}, {"json_1best": "{}"}]))),
 ], ids=lambda d: d[:40].decode(errors="replace"))
 def test_what_the_usual_shape_does_not_hold_is_read_the_general_way(data, monkeypatch):
-    assert all(typed.read(name, data) is None for name in typed.READERS)
+    assert all(typed.read(name, data) is None for name in typed.FORMATS)
     assert _outcome(data, None, True, monkeypatch) == _outcome(data, None, False, monkeypatch)
 
 
