@@ -23,6 +23,11 @@ from typing import Annotated, Any
 import msgspec
 
 from app.ingest.raw import RawCall, RawUtterance, label
+
+try:  # compiled at install where a C compiler is at hand (hatch_build.py); else the Python read below
+    from app.ingest import _lfasr
+except ImportError:
+    _lfasr = None
 from app.ingest.vendors import DIRECTIONS, TOP_KEYS, connect_roles, huawei_role, speech_analytics_role
 
 Ms = Annotated[int, msgspec.Meta(ge=0)]  # a time in milliseconds
@@ -345,8 +350,10 @@ def speech_analytics(doc: Any) -> list[RawCall] | None:
 
 # iFlytek: `content.orderResult` is JSON in a string, its `lattice[].json_1best` JSON in strings again.
 _IflytekInfo = _struct("IflytekInfo", {"order_id": ("orderId", Id)}, optional=("order_id",), spelled=("order_id",))
+# (orderResult kept as it stands in the file, its JSON string literal: _lfasr reads that itself)
 _IFLYTEK = _top("iflytek", {"content": ("content", _struct("IflytekContent", {
-    "order": ("orderResult", str), "info": ("orderInfo", _IflytekInfo)}, optional=("info",), spelled=("info",)))})
+    "order": ("orderResult", msgspec.Raw), "info": ("orderInfo", _IflytekInfo)}, optional=("info",), spelled=("info",)))})
+_STRING = msgspec.json.Decoder(str)
 _ORDER = msgspec.json.Decoder(_struct("IflytekOrder", {"lattice": ("lattice", list[_struct(
     "IflytekLattice", {"best": ("json_1best", str)})])}))
 _FIRST_CHAR, _LAST_CHAR = itemgetter(0), itemgetter(-1)
@@ -360,7 +367,20 @@ def iflytek(doc: Any) -> list[RawCall] | None:
     content = doc.content
     if not _plain(content, content.info):
         return None
-    texts = [e.best for e in _ORDER.decode(content.order).lattice]
+    info = content.info
+    call_id = label(info.order_id) if info is not None else None
+    if _lfasr is not None:  # the compiled reader, where it was built: all three levels in one pass
+        found = _lfasr.sentences(content.order)
+        if found is not None:
+            out, labels = found
+            # (a label as the general reader gives it is the string itself, unless blank or padded)
+            return [RawCall("iflytek", out, call_id=call_id)] if _labels(labels) is not None else None
+    return _iflytek(_STRING.decode(content.order), call_id)
+
+
+def _iflytek(order: str, call_id: str | None) -> list[RawCall] | None:
+    """The usual shape's levels below orderResult, read in Python."""
+    texts = [e.best for e in _ORDER.decode(order).lattice]
     try:  # each an object, as the general reader asks before it joins them (an empty one: IndexError)
         if not texts or "".join(map(_FIRST_CHAR, texts)) != "{" * len(texts) or \
                 "".join(map(_LAST_CHAR, texts)) != "}" * len(texts):
@@ -381,8 +401,7 @@ def iflytek(doc: Any) -> list[RawCall] | None:
         return None  # (times as digits, in ms; anything else is for the general reader to judge)
     out: list[RawUtterance] = [{"speaker": names[st.rl], "text": w.strip(), "start_ms": int(a), "end_ms": int(b)}
                                for st, w, a, b in zip(sts, words, starts, ends, strict=True)]
-    info = content.info
-    return [RawCall("iflytek", out, call_id=label(info.order_id) if info is not None else None)]
+    return [RawCall("iflytek", out, call_id=call_id)]
 
 
 # The usual shape of each JSON format (app.ingest.vendors.JSON_READERS' names): its decoder and
