@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from app.batch.pool import forked, in_order
 from app.errors import CallqaError
-from app.ingest.native import Record, read_lines
+from app.ingest.native import LINE_BUFFER, Record, read_lines
 from app.lexicon.compiler import CompiledLexicon
 from app.models import CallResult
 from app.score.scorer import ScoringConfig, score_call
@@ -89,5 +89,5 @@ def score_file(path: str, workers: int, lex: CompiledLexicon, config: ScoringCon
     if path == "-":
         yield from score_lines("-", sys.stdin.buffer, workers, lex, config, fmt, hints)
         return
-    with open(path, "rb") as fh:
+    with open(path, "rb", buffering=LINE_BUFFER) as fh:
         yield from score_lines(path, fh, workers, lex, config, fmt, hints)
