@@ -3,23 +3,25 @@
    `content.orderResult` is JSON in a JSON string, and each `lattice[].json_1best` in it is JSON
    in a string again: a file is three JSON documents deep. Parsed level by level in Python, the
    three parses and the walk over the words cost more than the rest of reading a call. Here one
-   function takes the orderResult string as it stands in the file (its JSON literal, quotes and
-   escapes included), undoes each level's escapes into a buffer and reads the keys the
-   general reader reads:
+   function reads the file, undoes each level's escapes into a buffer as it gets there, and
+   reads the keys the general reader (app.ingest.vendors.iflytek) reads:
 
-       sentences(literal: bytes) -> (utterances, labels) | None
+       document(data: bytes) -> (keys, order_id, utterances, labels) | None
 
-   utterances: [{"speaker": rl, "text": words.strip(), "start_ms": bg, "end_ms": ed}, ...], the
-   text being the first candidate `cw[0].w` of every word whose `wp` is not "g", as
-   app.ingest.vendors.iflytek reads it; labels: the distinct `rl` values, for the caller to
-   check. Anything but the usual shape answers None and the caller reads the file the general
-   way, which takes every variant and says where a broken file is broken:
+   keys: the top-level keys (the caller checks that none is another format's); order_id:
+   content.orderInfo.orderId (an int, a str or None); utterances: [{"speaker": rl, "text":
+   words.strip(), "start_ms": bg, "end_ms": ed}, ...], the text being the first candidate
+   `cw[0].w` of every word whose `wp` is not "g"; labels: the distinct `rl` values, for the
+   caller to check. Anything but the usual shape answers None and the caller reads the file
+   the Python way, which takes every variant and says where a broken file is broken:
    - a number other than a plain decimal (an exponent, more than 15 digits) anywhere, a value
-     nested more than 64 deep, a key read here given twice;
-   - `rl` not a string, `bg` / `ed` not 1 to 15 ASCII digits, a word list (`cw`) empty;
+     nested more than 64 deep, a key read here given twice or spelled another way
+     (orderinfo, orderid);
+   - `rl` not a string, `bg` / `ed` not 1 to 15 ASCII digits, a word list (`cw`) empty, an
+     orderId that is not an integer of up to 18 digits, a string or null;
    - invalid JSON or UTF-8, an escaped lone surrogate, an empty lattice.
-   So where this answers, the answer is the general reader's; the tests compare the two on the
-   samples and on thousands of variants. Every read is bounded by the buffer's end. */
+   So where this answers, the answer is the Python read's; the tests compare the two on the
+   samples and on thousands of variants. Every read is bounded by its buffer's end. */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -188,18 +190,21 @@ static int skip_number(Cur *c) {
     return 0;
 }
 
-static int skip_value(Cur *c, Buf *scratch, int depth);
+static int skip_value(Cur *c, Buf *scratch, int depth, int utf8);
 
-/* A key, read into `scratch` (from its start), and the colon after it. */
-static int read_key(Cur *c, Buf *scratch) {
+/* A key, read into `scratch` (from its start), and the colon after it; `utf8`: as read_string's
+   check_utf8. */
+static int read_key_utf8(Cur *c, Buf *scratch, int utf8) {
     scratch->len = 0;
-    if (read_string(c, scratch, 0)) return -1;
+    if (read_string(c, scratch, utf8)) return -1;
     skip_ws(c);
     if (c->p >= c->end || *c->p != ':') return -1;
     c->p++;
     skip_ws(c);
     return 0;
 }
+
+static inline int read_key(Cur *c, Buf *scratch) { return read_key_utf8(c, scratch, 0); }
 
 static inline int key_is(const Buf *key, const char *name) {
     size_t n = strlen(name);
@@ -236,17 +241,17 @@ static inline int open_container(Cur *c, unsigned char open, unsigned char close
     return 1;
 }
 
-static int skip_value(Cur *c, Buf *scratch, int depth) {
+static int skip_value(Cur *c, Buf *scratch, int depth, int utf8) {
     if (depth > MAX_DEPTH || c->p >= c->end) return -1;
     unsigned char ch = *c->p;
     if (ch == '"') {
         scratch->len = 0;
-        return read_string(c, scratch, 0);
+        return read_string(c, scratch, utf8);
     }
     if (ch == '{') {
         int more = open_container(c, '{', '}');
         while (more == 1) {
-            if (read_key(c, scratch) || skip_value(c, scratch, depth + 1)) return -1;
+            if (read_key_utf8(c, scratch, utf8) || skip_value(c, scratch, depth + 1, utf8)) return -1;
             more = next_item(c, '}');
         }
         return more;
@@ -254,7 +259,7 @@ static int skip_value(Cur *c, Buf *scratch, int depth) {
     if (ch == '[') {
         int more = open_container(c, '[', ']');
         while (more == 1) {
-            if (skip_value(c, scratch, depth + 1)) return -1;
+            if (skip_value(c, scratch, depth + 1, utf8)) return -1;
             more = next_item(c, ']');
         }
         return more;
@@ -338,13 +343,13 @@ static int read_cw(Cur *c, Work *w) {
             } else if (key_is(&w->scratch, "wp")) {
                 if (has_wp++) return -1;
                 if (c->p < c->end && *c->p == 'n') {
-                    if (skip_value(c, &w->scratch, 0) || c->p[-1] != 'l') return -1; /* null only */
+                    if (skip_value(c, &w->scratch, 0, 0) || c->p[-1] != 'l') return -1; /* null only */
                 } else {
                     w->scratch.len = 0;
                     if (read_string(c, &w->scratch, 0)) return -1;
                     mark = w->scratch.len == 1 && w->scratch.data[0] == 'g';
                 }
-            } else if (skip_value(c, &w->scratch, 4)) {
+            } else if (skip_value(c, &w->scratch, 4, 0)) {
                 return -1;
             }
             entries = next_item(c, '}');
@@ -368,7 +373,7 @@ static int read_nested(Cur *c, Work *w, const char *key, int (*inner)(Cur *, Wor
             if (read_key(c, &w->scratch)) return -1;
             if (key_is(&w->scratch, key)) {
                 if (found++ || inner(c, w)) return -1;
-            } else if (skip_value(c, &w->scratch, depth)) {
+            } else if (skip_value(c, &w->scratch, depth, 0)) {
                 return -1;
             }
             entries = next_item(c, '}');
@@ -395,7 +400,7 @@ static int read_sentence(Cur *c, Work *w, PyObject *utterances, PyObject *labels
     while (entries == 1) {
         if (read_key(c, &w->scratch)) goto fail;
         if (!key_is(&w->scratch, "st")) {
-            if (skip_value(c, &w->scratch, 1)) goto fail;
+            if (skip_value(c, &w->scratch, 1, 0)) goto fail;
         } else {
             if (has_st++) goto fail;
             int fields = open_container(c, '{', '}');
@@ -413,7 +418,7 @@ static int read_sentence(Cur *c, Work *w, PyObject *utterances, PyObject *labels
                     if (rl == NULL) goto fail;
                 } else if (key_is(&w->scratch, "rt")) {
                     if (has_rt++ || read_rt(c, w)) goto fail;
-                } else if (skip_value(c, &w->scratch, 2)) {
+                } else if (skip_value(c, &w->scratch, 2, 0)) {
                     goto fail;
                 }
                 fields = next_item(c, '}');
@@ -458,91 +463,196 @@ static int buf_init(Buf *b, Py_ssize_t cap) {
     return b->data ? 0 : -1;
 }
 
-static PyObject *sentences(PyObject *module, PyObject *arg) {
-    Py_buffer view;
-    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
-    Py_ssize_t n = view.len;
-    Buf order = {0}, best = {0};
-    Work w = {{0}, {0}, {NULL}};
-    PyObject *utterances = NULL, *labels = NULL, *result = NULL;
-    if (buf_init(&order, n) || buf_init(&best, n) || buf_init(&w.scratch, n) || buf_init(&w.text, n)) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    utterances = PyList_New(0);
-    labels = utterances ? PySet_New(NULL) : NULL;
-    if (labels == NULL) goto done;
+typedef struct {
+    Buf order, best; /* the orderResult text (level 2); one json_1best text (level 3) */
+    Work w;
+    PyObject *utterances, *labels;
+} Reader;
 
-    /* Level 1: the orderResult literal, as the file has it. */
-    Cur lit = {view.buf, (const unsigned char *)view.buf + n};
-    if (read_string(&lit, &order, 1) || lit.p != lit.end) goto usual_not;
+/* Buffers for an input of n bytes (no level is longer than the one around it). */
+static int reader_init(Reader *r, Py_ssize_t n) {
+    memset(r, 0, sizeof *r);
+    if (buf_init(&r->order, n) || buf_init(&r->best, n) || buf_init(&r->w.scratch, n) || buf_init(&r->w.text, n)) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    r->utterances = PyList_New(0);
+    r->labels = r->utterances ? PySet_New(NULL) : NULL;
+    return r->labels ? 0 : -1;
+}
+
+static void reader_free(Reader *r) {
+    Py_XDECREF(r->utterances);
+    Py_XDECREF(r->labels);
+    PyMem_Free(r->order.data);
+    PyMem_Free(r->best.data);
+    PyMem_Free(r->w.scratch.data);
+    PyMem_Free(r->w.text.data);
+    for (int i = 0; i < LABELS; i++) Py_XDECREF(r->w.seen[i]);
+}
+
+/* The orderResult string literal at lit->p, its sentences appended to r->utterances. */
+static int read_order(Cur *lit, Reader *r) {
+    Work *w = &r->w;
+    /* Level 1: the literal, as the file has it. */
+    if (read_string(lit, &r->order, 1)) return -1;
     /* Level 2: {"lattice": [{"json_1best": "<level 3>"}, ...], ...}. */
-    Cur c = {order.data, order.data + order.len};
+    Cur c = {r->order.data, r->order.data + r->order.len};
     int has_lattice = 0;
     skip_ws(&c);
     int entries = open_container(&c, '{', '}');
-    if (entries < 0) goto usual_not;
+    if (entries < 0) return -1;
     while (entries == 1) {
-        if (read_key(&c, &w.scratch)) goto usual_not;
-        if (!key_is(&w.scratch, "lattice")) {
-            if (skip_value(&c, &w.scratch, 1)) goto usual_not;
+        if (read_key(&c, &w->scratch)) return -1;
+        if (!key_is(&w->scratch, "lattice")) {
+            if (skip_value(&c, &w->scratch, 1, 0)) return -1;
         } else {
-            if (has_lattice++) goto usual_not;
+            if (has_lattice++) return -1;
             int more = open_container(&c, '[', ']');
-            if (more != 1) goto usual_not; /* an empty lattice: not the usual shape */
+            if (more != 1) return -1; /* an empty lattice: not the usual shape */
             while (more == 1) {
                 int has_best = 0;
                 int fields = open_container(&c, '{', '}');
-                if (fields < 0) goto usual_not;
+                if (fields < 0) return -1;
                 while (fields == 1) {
-                    if (read_key(&c, &w.scratch)) goto usual_not;
-                    if (key_is(&w.scratch, "json_1best")) {
-                        best.len = 0;
-                        if (has_best++ || read_string(&c, &best, 0)) goto usual_not;
-                        Cur s = {best.data, best.data + best.len};
-                        if (read_sentence(&s, &w, utterances, labels, KEYS)) goto usual_not;
-                    } else if (skip_value(&c, &w.scratch, 3)) {
-                        goto usual_not;
+                    if (read_key(&c, &w->scratch)) return -1;
+                    if (key_is(&w->scratch, "json_1best")) {
+                        r->best.len = 0;
+                        if (has_best++ || read_string(&c, &r->best, 0)) return -1;
+                        Cur st = {r->best.data, r->best.data + r->best.len};
+                        if (read_sentence(&st, w, r->utterances, r->labels, KEYS)) return -1;
+                    } else if (skip_value(&c, &w->scratch, 3, 0)) {
+                        return -1;
                     }
                     fields = next_item(&c, '}');
                 }
-                if (fields < 0 || !has_best) goto usual_not;
+                if (fields < 0 || !has_best) return -1;
                 more = next_item(&c, ']');
             }
-            if (more < 0) goto usual_not;
+            if (more < 0) return -1;
         }
         entries = next_item(&c, '}');
     }
     skip_ws(&c);
-    if (entries < 0 || c.p != c.end || !has_lattice) goto usual_not;
-    result = PyTuple_Pack(2, utterances, labels);
-    goto done;
+    return entries < 0 || c.p != c.end || !has_lattice ? -1 : 0;
+}
 
-usual_not:
+/* None, where the input is not the usual shape (or a MemoryError stands). */
+static PyObject *usual_not(void) {
     if (PyErr_Occurred()) {
-        if (!PyErr_ExceptionMatches(PyExc_MemoryError)) {
-            PyErr_Clear(); /* (not UTF-8, say: for the general reader to say where) */
-            result = Py_NewRef(Py_None);
-        }
-    } else {
-        result = Py_NewRef(Py_None);
+        if (PyErr_ExceptionMatches(PyExc_MemoryError)) return NULL;
+        PyErr_Clear(); /* (not UTF-8, say: for the general reader to say where) */
     }
+    Py_RETURN_NONE;
+}
+
+/* An integer id: -?(0|[1-9][0-9]*), at most 18 digits. */
+static PyObject *read_int(Cur *c) {
+    const unsigned char *p = c->p, *end = c->end;
+    int negative = p < end && *p == '-';
+    p += negative;
+    const unsigned char *digits = p;
+    while (p < end && *p >= '0' && *p <= '9') p++;
+    if (p == digits || p - digits > 18 || (*digits == '0' && p - digits > 1)) return NULL;
+    if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return NULL;
+    long long v = 0;
+    for (const unsigned char *d = digits; d < p; d++) v = v * 10 + (*d - '0');
+    c->p = p;
+    return PyLong_FromLongLong(negative ? -v : v);
+}
+
+/* content.orderInfo: null or an object whose orderId (an integer, a string or null) is the
+   call id; *id gets a new reference (None where absent). */
+static int read_info(Cur *c, Reader *r, PyObject **id) {
+    Buf *scratch = &r->w.scratch;
+    if (c->end - c->p >= 4 && memcmp(c->p, "null", 4) == 0) {
+        c->p += 4;
+        return 0;
+    }
+    int entries = open_container(c, '{', '}');
+    if (entries < 0) return -1;
+    while (entries == 1) {
+        if (read_key_utf8(c, scratch, 1)) return -1;
+        if (key_is(scratch, "orderid")) return -1; /* another spelling: for the general reader */
+        if (!key_is(scratch, "orderId")) {
+            if (skip_value(c, scratch, 2, 1)) return -1;
+        } else {
+            if (*id != NULL) return -1;
+            if (c->p < c->end && *c->p == '"') {
+                scratch->len = 0;
+                if (read_string(c, scratch, 1)) return -1;
+                *id = PyUnicode_DecodeUTF8((const char *)scratch->data, scratch->len, NULL);
+            } else if (c->end - c->p >= 4 && memcmp(c->p, "null", 4) == 0) {
+                c->p += 4;
+                *id = Py_NewRef(Py_None);
+            } else {
+                *id = read_int(c);
+            }
+            if (*id == NULL) return -1;
+        }
+        entries = next_item(c, '}');
+    }
+    return entries;
+}
+
+static PyObject *document(PyObject *module, PyObject *arg) {
+    (void)module;
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
+    Reader r;
+    PyObject *keys = NULL, *id = NULL, *result = NULL;
+    if (reader_init(&r, view.len) || (keys = PyList_New(0)) == NULL) goto done;
+    Buf *scratch = &r.w.scratch;
+    Cur c = {view.buf, (const unsigned char *)view.buf + view.len};
+    int has_content = 0, has_order = 0, has_info = 0;
+    skip_ws(&c);
+    int entries = open_container(&c, '{', '}');
+    while (entries == 1) {
+        if (read_key_utf8(&c, scratch, 1)) goto not_usual;
+        PyObject *key = PyUnicode_DecodeUTF8((const char *)scratch->data, scratch->len, NULL);
+        int bad = key == NULL || PyList_Append(keys, key);
+        Py_XDECREF(key);
+        if (bad) goto not_usual;
+        if (!key_is(scratch, "content")) {
+            if (skip_value(&c, scratch, 1, 1)) goto not_usual;
+        } else {
+            if (has_content++) goto not_usual;
+            int fields = open_container(&c, '{', '}');
+            while (fields == 1) {
+                if (read_key_utf8(&c, scratch, 1)) goto not_usual;
+                if (key_is(scratch, "orderResult")) {
+                    if (has_order++ || read_order(&c, &r)) goto not_usual;
+                } else if (key_is(scratch, "orderInfo")) {
+                    if (has_info++ || read_info(&c, &r, &id)) goto not_usual;
+                } else if (key_is(scratch, "orderinfo")) {
+                    goto not_usual; /* another spelling: for the general reader */
+                } else if (skip_value(&c, scratch, 2, 1)) {
+                    goto not_usual;
+                }
+                fields = next_item(&c, '}');
+            }
+            if (fields < 0) goto not_usual;
+        }
+        entries = next_item(&c, '}');
+    }
+    skip_ws(&c);
+    if (entries < 0 || c.p != c.end || !has_order) goto not_usual;
+    result = Py_BuildValue("(OOOO)", keys, id ? id : Py_None, r.utterances, r.labels);
+    goto done;
+not_usual:
+    result = usual_not();
 done:
-    Py_XDECREF(utterances);
-    Py_XDECREF(labels);
-    PyMem_Free(order.data);
-    PyMem_Free(best.data);
-    PyMem_Free(w.scratch.data);
-    PyMem_Free(w.text.data);
-    for (int i = 0; i < LABELS; i++) Py_XDECREF(w.seen[i]);
+    Py_XDECREF(keys);
+    Py_XDECREF(id);
+    reader_free(&r);
     PyBuffer_Release(&view);
     return result;
 }
 
 static PyMethodDef METHODS[] = {
-    {"sentences", sentences, METH_O,
-     "sentences(literal) -> (utterances, labels) | None: the fragments of an iFlytek orderResult "
-     "JSON string literal in the usual shape; None for anything else."},
+    {"document", document, METH_O,
+     "document(data) -> (top-level keys, orderId, utterances, labels) | None: an iFlytek file in "
+     "the usual shape; None for anything else."},
     {NULL, NULL, 0, NULL},
 };
 

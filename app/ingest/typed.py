@@ -350,10 +350,8 @@ def speech_analytics(doc: Any) -> list[RawCall] | None:
 
 # iFlytek: `content.orderResult` is JSON in a string, its `lattice[].json_1best` JSON in strings again.
 _IflytekInfo = _struct("IflytekInfo", {"order_id": ("orderId", Id)}, optional=("order_id",), spelled=("order_id",))
-# (orderResult kept as it stands in the file, its JSON string literal: _lfasr reads that itself)
 _IFLYTEK = _top("iflytek", {"content": ("content", _struct("IflytekContent", {
-    "order": ("orderResult", msgspec.Raw), "info": ("orderInfo", _IflytekInfo)}, optional=("info",), spelled=("info",)))})
-_STRING = msgspec.json.Decoder(str)
+    "order": ("orderResult", str), "info": ("orderInfo", _IflytekInfo)}, optional=("info",), spelled=("info",)))})
 _ORDER = msgspec.json.Decoder(_struct("IflytekOrder", {"lattice": ("lattice", list[_struct(
     "IflytekLattice", {"best": ("json_1best", str)})])}))
 _FIRST_CHAR, _LAST_CHAR = itemgetter(0), itemgetter(-1)
@@ -368,14 +366,7 @@ def iflytek(doc: Any) -> list[RawCall] | None:
     if not _plain(content, content.info):
         return None
     info = content.info
-    call_id = label(info.order_id) if info is not None else None
-    if _lfasr is not None:  # the compiled reader, where it was built: all three levels in one pass
-        found = _lfasr.sentences(content.order)
-        if found is not None:
-            out, labels = found
-            # (a label as the general reader gives it is the string itself, unless blank or padded)
-            return [RawCall("iflytek", out, call_id=call_id)] if _labels(labels) is not None else None
-    return _iflytek(_STRING.decode(content.order), call_id)
+    return _iflytek(content.order, label(info.order_id) if info is not None else None)
 
 
 def _iflytek(order: str, call_id: str | None) -> list[RawCall] | None:
@@ -418,12 +409,33 @@ _BELOW: dict[str, Callable[[Any], tuple]] = {"huawei": lambda doc: tuple(doc.seg
                                               "volcengine": lambda doc: (doc.result,)}
 
 
+# The top-level keys by which detection asks another reader before iFlytek's (see _first).
+_BEFORE_IFLYTEK = frozenset(_asked_before("iflytek"))
+
+
+def _iflytek_compiled(data: bytes) -> tuple[list[RawCall], bool] | None:
+    """An iFlytek file read by the compiled reader (app/ingest/_lfasr.c): the document, the
+    orderResult string and each json_1best string in one pass; None where it is not the usual
+    shape as that reader knows it."""
+    found = _lfasr.document(data)
+    if found is None:
+        return None
+    keys, order_id, out, labels = found
+    if _labels(labels) is None:  # (a string label is given as it is, unless blank or padded)
+        return None
+    return [RawCall("iflytek", out, call_id=label(order_id))], _BEFORE_IFLYTEK.isdisjoint(keys)
+
+
 def read(name: str, data: bytes) -> tuple[list[RawCall], bool] | None:
     """The raw calls of a file in format `name`'s usual shape, and whether detection would ask
     this format's reader first (no key of another format that it asks before); None: read it
     the general way."""
     if name not in FORMATS:  # (a format with no usual shape declared)
         return None
+    if name == "iflytek" and _lfasr is not None:
+        found = _iflytek_compiled(data)
+        if found is not None:
+            return found
     decoder, reader = FORMATS[name]
     try:
         doc = decoder.decode(data)

@@ -18,23 +18,24 @@ from app.ingest import formats, typed
 _lfasr = pytest.importorskip("app.ingest._lfasr", reason="the C reader is not built (no C compiler at install)")
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "formats" / "iflytek.json"
-TOP = msgspec.json.Decoder(typed.FORMATS["iflytek"][0].type)
 
 
 def _python(literal: bytes) -> list | None:
     """The Python read of an orderResult literal: its utterances, or None (not the usual shape)."""
     try:
-        found = typed._iflytek(typed._STRING.decode(literal), None)
+        found = typed._iflytek(msgspec.json.decode(literal, type=str), None)
     except (msgspec.DecodeError, RecursionError):
         return None
     return None if found is None else found[0].utterances
 
 
 def _compiled(literal: bytes) -> list | None:
-    found = _lfasr.sentences(literal)
+    """The compiled reader's utterances of a file holding that orderResult literal, or None."""
+    found = _lfasr.document(b'{"code": "000000", "content": {"orderResult": ' + literal + b"}}")
     if found is None:
         return None
-    utterances, labels = found
+    keys, order_id, utterances, labels = found
+    assert keys == ["code", "content"] and order_id is None
     assert labels == {u["speaker"] for u in utterances}
     return utterances if typed._labels(labels) is not None else None
 
@@ -78,10 +79,13 @@ def _literal(sentences: list[dict], rng: random.Random, extra: bool = True) -> b
     return _dumps(_dumps(order, rng), rng).encode()
 
 
-def test_the_sample_is_read_by_the_compiled_reader():
-    doc = TOP.decode(SAMPLE.read_bytes())
-    assert _agree(bytes(doc.content.order))
-    assert typed.read("iflytek", SAMPLE.read_bytes()) is not None
+def test_the_sample_is_read_by_the_compiled_reader(monkeypatch):
+    data = SAMPLE.read_bytes()
+    keys, order_id, utterances, labels = _lfasr.document(data)
+    assert keys == ["code", "descInfo", "content"] and order_id == "DKHJQ2026112700001" and labels == {"1", "2"}
+    compiled = typed.read("iflytek", data)
+    monkeypatch.setattr(typed, "_lfasr", None)
+    assert compiled == typed.read("iflytek", data) and compiled[0][0].utterances == utterances
 
 
 def test_calls_of_every_kind_of_content_are_read_alike():
@@ -137,7 +141,7 @@ def _deep(n: int) -> list:
 def test_broken_bytes_and_odd_values_are_never_read():
     good = _literal([_sentence(random.Random(3), 0)], random.Random(3), extra=False)
     assert _compiled(good) is not None
-    for broken in [good[:-1], good[1:], good + b" ", b"", b'"', b'""', b"null", b"12", good.replace(b"\\", b"", 1),
+    for broken in [good[:-1], good[1:], good + b" x", b"", b'"', b'""', b"null", b"12", good.replace(b"\\", b"", 1),
                    good[:20] + b"\xff" + good[20:], good[:20] + b"\xed\xa0\x80" + good[20:], good[:20] + b"\xc0\xaf" + good[20:],
                    good[:20] + b"\x01" + good[20:]]:
         assert _compiled(broken) is None, broken[:60]
@@ -153,6 +157,63 @@ def test_broken_bytes_and_odd_values_are_never_read():
         _agree(literal)
     twice = json.dumps(json.dumps({"lattice": []})).encode().replace(b"[]", b'[], \\"lattice\\": []')
     assert _compiled(twice) is None  # a key read here given twice
+
+
+def _document_variants(rng: random.Random):
+    """Whole files: the sample and generated calls, changed at the top and in orderInfo."""
+    sample = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    changes = [
+        lambda d: d.update(Result={"Sentences": []}),  # a key of a format detection asks first
+        lambda d: d.update(utterances=[]),
+        lambda d: d.update(transcripts=1),
+        lambda d: d.update(extra={"a": [1, 2.5, None, True, "é"]}),
+        lambda d: d.update(big=1e300),
+        lambda d: d["content"].update(orderInfo=None),
+        lambda d: d["content"].update(orderInfo={"orderId": 12345}),
+        lambda d: d["content"].update(orderInfo={"orderId": -7}),
+        lambda d: d["content"].update(orderInfo={"orderId": 10 ** 19}),
+        lambda d: d["content"].update(orderInfo={"orderId": 1.5}),
+        lambda d: d["content"].update(orderInfo={"orderId": True}),
+        lambda d: d["content"].update(orderInfo={"orderId": "  "}),
+        lambda d: d["content"].update(orderInfo={"orderId": None}),
+        lambda d: d["content"].update(orderInfo={"orderid": "x"}),
+        lambda d: d["content"].update(orderinfo={"orderId": "x"}),
+        lambda d: d["content"].update(orderInfo=[1]),
+        lambda d: d["content"].update(orderResult=5),
+        lambda d: d["content"].pop("orderResult"),
+        lambda d: d.update(content=[]),
+        lambda d: d.pop("content"),
+    ]
+    for n in range(1500):
+        doc = sample if n % 2 else json.loads(json.dumps({
+            "code": "000000", "content": {"orderInfo": {"orderId": f"o{n}"},
+                                          "orderResult": json.dumps({"lattice": [{"json_1best": _dumps(_sentence(rng, i), rng)}
+                                                                                 for i in range(rng.randint(1, 4))]})}}))
+        doc = json.loads(json.dumps(doc))
+        for change in rng.sample(changes, rng.choice((0, 1, 1, 2))):
+            try:
+                change(doc)
+            except (AttributeError, KeyError, TypeError):  # (content already gone or made a list)
+                pass
+        text = _dumps(doc, rng)
+        if rng.random() < 0.3:
+            text = _mutated(text, rng)
+        yield text.encode("utf-8", "surrogatepass")
+    good = SAMPLE.read_bytes()
+    yield good.replace(b'"content"', b'"content": {}, "content"', 1)  # given twice
+    yield good.replace(b'"orderResult"', b'"orderResult": "{}", "orderResult"', 1)
+    yield good[:10] + b"\xff" + good[10:]
+    yield b"  " + good + b"\n"
+
+
+def test_whole_files_read_alike_with_and_without_the_compiled_reader(monkeypatch):
+    variants = list(_document_variants(random.Random(5)))
+    compiled = [typed.read("iflytek", v) for v in variants]
+    answered = sum(_lfasr.document(v) is not None for v in variants)
+    monkeypatch.setattr(typed, "_lfasr", None)
+    for v, c in zip(variants, compiled, strict=True):
+        assert c == typed.read("iflytek", v), v[:200]
+    assert 300 < answered < len(variants)
 
 
 def test_a_file_reads_the_same_with_and_without_the_compiled_reader(monkeypatch):
