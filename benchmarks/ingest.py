@@ -3,8 +3,9 @@ in native JSON and in each JSON format app.ingest reads (one call per line), wit
 inferred from the speech as they would be for a real file (or, with --mapped, given). Reports
 CPU seconds of each run (less noisy than the wall clock on a shared machine; best of --repeat)
 and the time added over native JSON two ways: best run against best run, and the median over
-the rounds of each format's run against the native run of the same round (a paired figure: a
-lucky or slow spell of the machine moves both sides of each pair).
+the rounds of each format's run against a native run made right beside it (a paired figure:
+a lucky or slow spell of the machine moves both sides of each pair). Every format has a
+native run of its own in each round, so a round runs native JSON once per format.
 
     python -m benchmarks.ingest [--calls 20000] [--repeat 2] [--formats aliyun tencent ...] [--mapped]
 
@@ -213,25 +214,24 @@ def main() -> None:
     best: dict[str, tuple[float, float]] = {}
     ratios: dict[str, list[float]] = {name: [] for name in args.formats}
     for round_ in range(args.repeat):
-        # native first in every round, then each format; every other round in reverse order, so
-        # a format is not always the same distance from the native run it is compared with
+        # each format run right beside a native run of its own, first or second in turn: the
+        # machine's speed drifts over the minutes a round takes, little within one pair
         order = args.formats if round_ % 2 == 0 else args.formats[::-1]
-        native_cpu = 0.0
-        for name in ["native", *order]:
-            cpu, wall, results = run(paths[name], AGENT_LABELS.get(name) if args.mapped else None)
-            if results != args.calls:
-                raise SystemExit(f"{name}: {results} results of {args.calls} calls")
-            if name == "native":
-                native_cpu = cpu
-            else:
-                ratios[name].append(cpu / native_cpu - 1)
-            if name not in best or cpu < best[name][0]:
-                best[name] = (cpu, wall)
+        for i, name in enumerate(order):
+            cpus = {}
+            for which in (["native", name] if (round_ + i) % 2 == 0 else [name, "native"]):
+                cpu, wall, results = run(paths[which], AGENT_LABELS.get(which) if args.mapped else None)
+                if results != args.calls:
+                    raise SystemExit(f"{which}: {results} results of {args.calls} calls")
+                cpus[which] = cpu
+                if which not in best or cpu < best[which][0]:
+                    best[which] = (cpu, wall)
+            ratios[name].append(cpus[name] / cpus["native"] - 1)
     base = best["native"][0]
     print(f"callqa score of {args.calls} calls (~1,600 characters each) per format, one call per line; "
           f"roles {'mapped (--agent)' if args.mapped else 'inferred where the format does not name them'}; "
-          f"CPU seconds, best of {args.repeat}; added over native: best against best, and the median over the "
-          f"rounds of each format's run against the same round's native run")
+          f"CPU seconds, best of {args.repeat} (native: of all its runs); added over native: best against best, "
+          f"and the median over the rounds of each format's run against the native run beside it")
     print(f"{'format':<18}{'MB':>8}{'CPU s':>9}{'wall s':>9}{'calls/s':>10}   {'added (best)':>13}{'added (median)':>16}")
     worst = 0.0
     for name, (cpu, wall) in best.items():
