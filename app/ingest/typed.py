@@ -23,12 +23,12 @@ from typing import Annotated, Any
 import msgspec
 
 from app.ingest.raw import RawCall, RawUtterance, label
+from app.ingest.vendors import DIRECTIONS, TOP_KEYS, connect_roles, huawei_role, speech_analytics_role
 
 try:  # compiled at install where a C compiler is at hand (hatch_build.py); else the Python read below
     from app.ingest import _lfasr
 except ImportError:
     _lfasr = None
-from app.ingest.vendors import DIRECTIONS, TOP_KEYS, connect_roles, huawei_role, speech_analytics_role
 
 Ms = Annotated[int, msgspec.Meta(ge=0)]  # a time in milliseconds
 # A time in seconds (an integer is taken too), up to where it is still exact in milliseconds as a
