@@ -36,7 +36,7 @@ typedef struct {
 
 typedef struct {
     unsigned char *data;
-    Py_ssize_t len, cap;
+    Py_ssize_t len;
 } Buf;
 
 /* 1 for the bytes a string's plain run stops at: '"', '\\', control characters; with
@@ -192,6 +192,15 @@ static int skip_number(Cur *c) {
 
 static int skip_value(Cur *c, Buf *scratch, int depth, int utf8);
 
+/* 1 (and past it) at a JSON null, else 0. */
+static inline int read_null(Cur *c) {
+    if (c->end - c->p >= 4 && memcmp(c->p, "null", 4) == 0) {
+        c->p += 4;
+        return 1;
+    }
+    return 0;
+}
+
 /* A key, read into `scratch` (from its start), and the colon after it; `utf8`: as read_string's
    check_utf8. */
 static int read_key_utf8(Cur *c, Buf *scratch, int utf8) {
@@ -299,6 +308,7 @@ typedef struct {
 } Work;
 
 static PyObject *STRIP; /* "strip" */
+static PyObject *KEYS[4]; /* "speaker", "text", "start_ms", "end_ms" */
 
 /* The role label just read into w->scratch, as a str: one made before for the same bytes, or
    a new one (a new reference either way). */
@@ -342,9 +352,7 @@ static int read_cw(Cur *c, Work *w) {
                 }
             } else if (key_is(&w->scratch, "wp")) {
                 if (has_wp++) return -1;
-                if (c->p < c->end && *c->p == 'n') {
-                    if (skip_value(c, &w->scratch, 0, 0) || c->p[-1] != 'l') return -1; /* null only */
-                } else {
+                if (!read_null(c)) {
                     w->scratch.len = 0;
                     if (read_string(c, &w->scratch, 0)) return -1;
                     mark = w->scratch.len == 1 && w->scratch.data[0] == 'g';
@@ -389,7 +397,7 @@ static int read_ws(Cur *c, Work *w) { return read_nested(c, w, "cw", read_cw, 3)
 static int read_rt(Cur *c, Work *w) { return read_nested(c, w, "ws", read_ws, 2); }
 
 /* One sentence: {"st": {"bg", "ed", "rl", "rt"}}, appended to `utterances` as a dict. */
-static int read_sentence(Cur *c, Work *w, PyObject *utterances, PyObject *labels, PyObject *keys[4]) {
+static int read_sentence(Cur *c, Work *w, PyObject *utterances, PyObject *labels) {
     int has_st = 0, has_bg = 0, has_ed = 0, has_rl = 0, has_rt = 0;
     long long bg = 0, ed = 0;
     PyObject *rl = NULL;
@@ -439,8 +447,8 @@ static int read_sentence(Cur *c, Work *w, PyObject *utterances, PyObject *labels
         PyObject *start = text ? PyLong_FromLongLong(bg) : NULL;
         PyObject *stop = start ? PyLong_FromLongLong(ed) : NULL;
         PyObject *u = stop ? PyDict_New() : NULL;
-        int bad = u == NULL || PyDict_SetItem(u, keys[0], rl) || PyDict_SetItem(u, keys[1], text) ||
-                  PyDict_SetItem(u, keys[2], start) || PyDict_SetItem(u, keys[3], stop) ||
+        int bad = u == NULL || PyDict_SetItem(u, KEYS[0], rl) || PyDict_SetItem(u, KEYS[1], text) ||
+                  PyDict_SetItem(u, KEYS[2], start) || PyDict_SetItem(u, KEYS[3], stop) ||
                   PyList_Append(utterances, u) || PySet_Add(labels, rl);
         Py_XDECREF(text);
         Py_XDECREF(start);
@@ -454,12 +462,9 @@ fail:
     return -1;
 }
 
-static PyObject *KEYS[4]; /* "speaker", "text", "start_ms", "end_ms" */
-
 static int buf_init(Buf *b, Py_ssize_t cap) {
     b->data = PyMem_Malloc(cap > 0 ? cap : 1);
     b->len = 0;
-    b->cap = cap;
     return b->data ? 0 : -1;
 }
 
@@ -520,7 +525,7 @@ static int read_order(Cur *lit, Reader *r) {
                         r->best.len = 0;
                         if (has_best++ || read_string(&c, &r->best, 0)) return -1;
                         Cur st = {r->best.data, r->best.data + r->best.len};
-                        if (read_sentence(&st, w, r->utterances, r->labels, KEYS)) return -1;
+                        if (read_sentence(&st, w, r->utterances, r->labels)) return -1;
                     } else if (skip_value(&c, &w->scratch, 3, 0)) {
                         return -1;
                     }
@@ -565,10 +570,7 @@ static PyObject *read_int(Cur *c) {
    call id; *id gets a new reference (None where absent). */
 static int read_info(Cur *c, Reader *r, PyObject **id) {
     Buf *scratch = &r->w.scratch;
-    if (c->end - c->p >= 4 && memcmp(c->p, "null", 4) == 0) {
-        c->p += 4;
-        return 0;
-    }
+    if (read_null(c)) return 0;
     int entries = open_container(c, '{', '}');
     if (entries < 0) return -1;
     while (entries == 1) {
@@ -582,8 +584,7 @@ static int read_info(Cur *c, Reader *r, PyObject **id) {
                 scratch->len = 0;
                 if (read_string(c, scratch, 1)) return -1;
                 *id = PyUnicode_DecodeUTF8((const char *)scratch->data, scratch->len, NULL);
-            } else if (c->end - c->p >= 4 && memcmp(c->p, "null", 4) == 0) {
-                c->p += 4;
+            } else if (read_null(c)) {
                 *id = Py_NewRef(Py_None);
             } else {
                 *id = read_int(c);
