@@ -25,9 +25,9 @@ WILDCARD = "*"
 # boundaries and refuse same-sound hits that are real words; required rules lean the other way,
 # since a missed required phrase is also an accusation.
 KIND_DEFAULTS = {
-    "forbidden": {"pinyin": True, "fuzzy": None, "boundary": "word", "max_insert": 0, "max_gap": 6},
-    "required": {"pinyin": True, "fuzzy": None, "boundary": "none", "max_insert": 0, "max_gap": 6},
-    "silence": {"pinyin": False, "fuzzy": None, "boundary": "none", "max_insert": 0, "max_gap": 0},
+    "forbidden": {"pinyin": True, "fuzzy": None, "boundary": "word", "max_insert": 0, "max_gap": 6, "in_question": False},
+    "required": {"pinyin": True, "fuzzy": None, "boundary": "none", "max_insert": 0, "max_gap": 6, "in_question": True},
+    "silence": {"pinyin": False, "fuzzy": None, "boundary": "none", "max_insert": 0, "max_gap": 0, "in_question": True},
 }
 
 
@@ -43,12 +43,14 @@ class Pattern:
     # (see cut_pattern), else the longest
     singles: bool = False  # some part is a single character (set from the parts)
     extent: int = 0  # the most characters an occurrence can span (set from the parts)
+    chars: int = 0  # characters of the phrase itself, gaps aside (set from the parts)
 
     def __post_init__(self) -> None:
         if self.anchor < 0:
             object.__setattr__(self, "anchor", max(range(len(self.parts)), key=lambda i: (len(self.parts[i]), i)))
         object.__setattr__(self, "singles", any(len(p) == 1 for p in self.parts))
-        object.__setattr__(self, "extent", sum(map(len, self.parts)) + sum(self.gaps))
+        object.__setattr__(self, "chars", sum(map(len, self.parts)))
+        object.__setattr__(self, "extent", self.chars + sum(self.gaps))
 
 
 # How far before a hit a `scope: before` exception may end ("您是说他们让您自己去找": a quote),
@@ -98,9 +100,12 @@ class Phrase:
     pinyin: bool
     fuzzy: float | None
     word_boundary: bool
-    sound_must_not_be_word: bool  # a same-sound hit that is a real other word is refused
+    # A phrase that accuses the agent (a forbidden one): a same-sound hit that is a real other
+    # word is refused.
+    accuses: bool
     max_insert: int
     max_gap: int
+    in_question: bool  # a hit in a question counts (else a question is no answer)
     clause_end: bool
     alone: bool
     opens_clause: bool
@@ -345,8 +350,9 @@ class _Builder:
                             near_exceptions=self._automata.get(near),
                             id=len(phrases), rule_index=rule_index, group=gi, text=text, pattern=pattern,
                             pinyin=opts["pinyin"], fuzzy=opts["fuzzy"], word_boundary=opts["boundary"] == "word",
-                            sound_must_not_be_word=spec.kind == "forbidden",
-                            max_insert=opts["max_insert"], max_gap=opts["max_gap"], clause_end=p.clause_end,
+                            accuses=spec.kind == "forbidden",
+                            max_insert=opts["max_insert"], max_gap=opts["max_gap"], in_question=opts["in_question"],
+                            clause_end=p.clause_end,
                             alone=p.alone, opens_clause=p.opens_clause, exceptions=tuple(phrase_exc + rule_exc), variables=names,
                         ))
                         phrases.append(compiled[-1])
@@ -376,7 +382,7 @@ class _Builder:
                              "are removed; a prompt marker is a few words a recording says (满意请按)")
         turns = self.source.settings.turns
         policy = make_policy(turns.backchannels, turns.short_chars, turns.overlap_chars, turns.pause_ms,
-                             self.source.settings.prompts, self.sound)
+                             self.source.settings.prompts, self.sound, turns.remark_ms)
         if self.problems:
             raise LexiconError(self.problems)
         return CompiledLexicon(

@@ -29,6 +29,9 @@ class MatchOptions(_Strict):
     boundary: Boundary | None = None
     max_insert: int | None = Field(default=None, ge=0, le=4)
     max_gap: int | None = Field(default=None, ge=0, le=20)
+    # A forbidden phrase in a question asks, it does not answer ("你们公司规定就是这样吗"); a
+    # rhetorical or abusive one counts there too (这都不知道？, 你他妈能不能听我说完？).
+    in_question: bool | None = None
 
 
 def _flatten(value: Any) -> Any:
@@ -174,6 +177,7 @@ class TurnSettings(_Strict):
     short_chars: int = Field(default=2, ge=0, le=10)
     overlap_chars: int = Field(default=12, ge=0, le=100)
     pause_ms: int = Field(default=500, ge=100, le=10_000)
+    remark_ms: int = Field(default=1000, ge=100, le=60_000)
 
 
 class LexiconSettings(_Strict):

@@ -331,15 +331,69 @@ def _only_particles(norm: str, k: int, hi: int) -> bool:
 
 
 def _words_ok(phrase: Phrase, lex: CompiledLexicon, turn: Turn, start: int, end: int, method: str) -> bool:
-    """Word-boundary check, and for same-sound hits: the heard text is not a real other word."""
-    if method == "pinyin" and phrase.sound_must_not_be_word:
+    """Word-boundary check. A same-sound hit always stands on word boundaries (再检 in 再检查 is
+    no 再见, 零号 in 零号码 no 您好), and for an accusing phrase the heard text is not a real
+    other word (步行 is not 不行)."""
+    if method == "pinyin" and phrase.accuses:
         heard = turn.norm[start:end]
         if lex.segmenter.is_word(heard):
             return False
-    if not phrase.word_boundary:
+    if not (phrase.word_boundary or method == "pinyin"):
         return True
     lo, cuts = turn.word_bounds(lex.segmenter, start, end)
     return (start - lo) in cuts and (end - lo) in cuts
+
+
+def changed_chars(pattern: Pattern, norm: str, sound: str, start: int, end: int) -> int:
+    """How many characters of a same-sound occurrence [start, end) differ from the phrase as
+    written (each part found in order, as `_place` laid it out)."""
+    parts = pattern.parts
+    if len(parts) == 1:
+        return sum(a != b for a, b in zip(norm[start:end], parts[0], strict=False))
+    n, pos = 0, start
+    for part, snd in zip(parts, pattern.sounds, strict=True):
+        at = sound.find(snd, pos, end)
+        if at < 0:  # (cannot happen for a span _place returned)
+            return len(part) + n
+        n += sum(a != b for a, b in zip(norm[at:at + len(part)], part, strict=True))
+        pos = at + len(part)
+    return n
+
+
+def sound_slips_allowed(chars: int) -> int:
+    """How many characters a same-sound hit may write differently from the phrase: one in a
+    phrase of two or three (在见 is 再见; 零号 for 您好 changes both and is refused), half of a
+    longer one (我不智到)."""
+    return 1 if chars <= 3 else chars // 2
+
+
+def _pieced(turn: Turn, start: int, end: int) -> bool:
+    """Is [start, end) pieced together from separate remarks: its first pieces end a fragment
+    that said something before them, and a long pause (`turns.remark_ms`) follows that fragment
+    ("请问有什么可以帮您" / a second later "好的…" holds no 您好)? A fragment that holds only
+    the phrase's first piece was cut at the phrase itself ("下午" / "好"), pause or not."""
+    pauses = turn.pauses
+    i = bisect_right(pauses, start)
+    while i < len(pauses) and pauses[i] < end:
+        k = bisect_left(turn.frag_starts, pauses[i])  # the fragment after the pause
+        if turn.frag_starts[k - 1] < start:
+            return True
+        i += 1
+    return False
+
+
+def _asks(lex: CompiledLexicon, turn: Turn, start: int, end: int) -> bool:
+    """Is the clause of [start, end) a question: a question mark written after it, or the clause
+    ending in 吗 ("你们公司规定就是这样吗")? A question is no answer."""
+    norm = turn.norm
+    sentences = turn.sentence_breaks()
+    if sentences:
+        i = bisect_left(sentences, end)
+        # (a suggestion written with a question mark, "你自己去找厂家吧？", does not ask)
+        if i < len(sentences) and sentences[i] in turn.question_ends() and norm[sentences[i] - 1] != "吧":
+            return True
+    hi = turn.clause_of(start, end, lex.segmenter)[1]
+    return hi > end and norm[hi - 1] == "吗"
 
 
 def check(phrase: Phrase, pattern: Pattern, lex: CompiledLexicon, ct: CallText, t: int,
@@ -350,9 +404,15 @@ def check(phrase: Phrase, pattern: Pattern, lex: CompiledLexicon, ct: CallText, 
         method = "exact"
     elif phrase.pinyin:
         method = "pinyin"
+        if changed_chars(pattern, turn.norm, turn.sound, start, end) > sound_slips_allowed(pattern.chars):
+            return None
     else:
         return None
+    if turn.pauses and _pieced(turn, start, end):
+        return None
     if not _position_ok(phrase, lex, turn, start, end):
+        return None
+    if not phrase.in_question and _asks(lex, turn, start, end):
         return None
     if phrase.exceptions and _cancelled(phrase, turn, start, end):
         return None

@@ -50,6 +50,7 @@ class TurnPolicy:
     short_chars: int = 2  # a fragment this short (normalized) never takes the floor
     overlap_chars: int = 12  # nor does one this short that is spoken over the speaker
     pause_ms: int = 500  # a pause this long between a speaker's fragments may end a clause
+    remark_ms: int = 1000  # a pause this long separates two remarks: no phrase is pieced together across it
     prompt_sounds: tuple[str, ...] = ()  # sound-encoded markers of recorded prompts
     prompt_texts: tuple[str, ...] = ()  # the same markers as written (for the note)
     only_backchannels: object = field(default=None, compare=False)  # fullmatch of backchannel words only
@@ -66,11 +67,11 @@ class TurnPolicy:
 
 
 def make_policy(backchannels=(), short_chars: int = 2, overlap_chars: int = 12, pause_ms: int = 500,
-                prompts=(), sound_table: dict[int, str] | None = None) -> TurnPolicy:
+                prompts=(), sound_table: dict[int, str] | None = None, remark_ms: int = 1000) -> TurnPolicy:
     prompts = tuple(p for p in prompts if normalize(p))
     sounds = tuple(normalize(p).translate(sound_table) if sound_table else normalize(p) for p in prompts)
     return TurnPolicy(frozenset(w for w in (normalize(b) for b in backchannels) if w), short_chars, overlap_chars,
-                      pause_ms, sounds, prompts)
+                      pause_ms, remark_ms, sounds, prompts)
 
 
 DEFAULT_POLICY = make_policy(["对", "是", "喂", "你好", "您好", "好", "好的", "行", "是的", "对的", "嗯好", "没错", "明白",
@@ -82,10 +83,11 @@ class Turn:
     is needed to map a position back to the utterance and character it came from."""
 
     __slots__ = ("index", "speaker", "utterances", "texts", "norm", "sound", "frag_starts", "minor", "joins",
-                 "_breaks", "_maps", "_words", "_sentences", "_questions", "found")
+                 "pauses", "_breaks", "_maps", "_words", "_sentences", "_questions", "found")
 
     def __init__(self, index: int, speaker: str, utterances: tuple[int, ...], texts: list[str], norm: str, sound: str,
-                 frag_starts: tuple[int, ...], minor: bool = False, joins: tuple[int, ...] = ()):
+                 frag_starts: tuple[int, ...], minor: bool = False, joins: tuple[int, ...] = (),
+                 pauses: tuple[int, ...] = ()):
         self.index = index
         self.speaker = speaker
         self.utterances = utterances  # indexes into call.utterances, in order
@@ -95,6 +97,9 @@ class Turn:
         self.frag_starts = frag_starts  # where each fragment begins in `norm`
         self.minor = minor  # an interjection into another speaker's turn
         self.joins = joins  # fragment starts where the other speaker cut in or the speaker paused
+        # fragment starts after the other side spoke and a pause of `remark_ms` or more went by
+        # (timed calls): what comes after is another remark ("…帮您" / "喂" / a second later "好")
+        self.pauses = pauses
         self._breaks = self._maps = self._words = self._sentences = self._questions = None
         self.found: dict | None = None  # the matcher's per-turn findings (exceptions anywhere in the turn)
 
@@ -222,6 +227,7 @@ class Turn:
         self.norm, self.sound = self.norm[:cut], self.sound[:cut]
         self.frag_starts = self.frag_starts[:k]
         self.joins = tuple(j for j in self.joins if j < cut)
+        self.pauses = tuple(j for j in self.pauses if j < cut)
         return tail
 
 
@@ -364,7 +370,7 @@ class CallText:
                     known[short] = b
             back[k] = b
 
-        pause = policy.pause_ms
+        pause, remark = policy.pause_ms, policy.remark_ms
         turns: list[Turn | Unread] = []
         merged: list[Turn] = []  # turns with the other side's words between their fragments
         self.utterance_turn = utterance_turn = [0] * len(utts)
@@ -393,11 +399,13 @@ class CallText:
                 turn = Turn(index, speaker, (k,), [texts[k]], norm, sound, (0,), minor)
                 utterance_turn[k] = index
             else:
-                frag_starts, joins, size, prev = [0], [], lens[k], k
+                frag_starts, joins, pauses, size, prev = [0], [], [], lens[k], k
                 for k in members[1:]:
                     frag_starts.append(size)
-                    if k != prev + 1 or (ends[prev] is not None and starts[k] is not None
-                                         and starts[k] - ends[prev] >= pause):
+                    gap = starts[k] - ends[prev] if ends[prev] is not None and starts[k] is not None else 0
+                    if gap >= remark and k != prev + 1:
+                        pauses.append(size)
+                    if k != prev + 1 or gap >= pause:
                         joins.append(size)
                     size += lens[k]
                     prev = k
@@ -408,7 +416,7 @@ class CallText:
                     norm = "".join([norm_all[nb[k]:nb[k + 1]] for k in members])
                     sound = "".join([sound_all[nb[k]:nb[k + 1]] for k in members])
                 turn = Turn(index, speaker, tuple(members), [texts[k] for k in members], norm, sound,
-                            tuple(frag_starts), minor, tuple(joins))
+                            tuple(frag_starts), minor, tuple(joins), tuple(pauses))
                 if members[-1] - members[0] != len(members) - 1:
                     merged.append(turn)
                 for k in members:
