@@ -382,7 +382,7 @@ class _Builder:
                              "are removed; a prompt marker is a few words a recording says (满意请按)")
         turns = self.source.settings.turns
         policy = make_policy(turns.backchannels, turns.short_chars, turns.overlap_chars, turns.pause_ms,
-                             self.source.settings.prompts, self.sound, turns.remark_ms)
+                             self.source.settings.prompts, self.sound, turns.remark_ms, turns.echo_ms)
         if self.problems:
             raise LexiconError(self.problems)
         return CompiledLexicon(

@@ -178,6 +178,7 @@ class TurnSettings(_Strict):
     overlap_chars: int = Field(default=12, ge=0, le=100)
     pause_ms: int = Field(default=500, ge=100, le=10_000)
     remark_ms: int = Field(default=1000, ge=100, le=60_000)
+    echo_ms: int = Field(default=500, ge=0, le=5_000)
 
 
 class LexiconSettings(_Strict):

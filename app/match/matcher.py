@@ -392,6 +392,8 @@ def _asks(lex: CompiledLexicon, turn: Turn, start: int, end: int) -> bool:
         # (a suggestion written with a question mark, "你自己去找厂家吧？", does not ask)
         if i < len(sentences) and sentences[i] in turn.question_ends() and norm[sentences[i] - 1] != "吧":
             return True
+    if norm.find("吗", end) < 0:  # (most turns hold none after the hit: no clause to find)
+        return False
     hi = turn.clause_of(start, end, lex.segmenter)[1]
     return hi > end and norm[hi - 1] == "吗"
 

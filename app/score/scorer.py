@@ -128,6 +128,22 @@ class _CallScorer:
         return [f"utterance {u} on is a recorded prompt ({marker!r}) to the end of that agent turn; it is not "
                 "read as the agent's speech" for u, marker in self.ct.prompts]
 
+    def echo_notes(self) -> list[str]:
+        """What the echo check found, or that it could not look."""
+        ct = self.ct
+        if not ct.timed:
+            if len(set(ct.speakers)) > 1:
+                return ["the utterances have no times: an echo of one side's voice on the other's channel cannot be "
+                        "told from a reply, and none was looked for"]
+            return []
+        utts = self.call.utterances
+        notes = [f"utterance {e} ({_quote(utts[e].text)}) repeats what the {utts[o].speaker} says at that moment "
+                 f"(utterance {o}): an echo of the {utts[o].speaker}'s voice, not read as the {utts[e].speaker}'s words"
+                 for e, o in sorted(ct.echoes.items())[:ECHO_NOTES]]
+        if len(ct.echoes) > ECHO_NOTES:
+            notes.append(f"{len(ct.echoes)} echoes in all, the first {ECHO_NOTES} listed")
+        return notes
+
     def holds(self):
         if self._holds is None:
             self._holds = self.ct.holds(self.lex.hold_min_ms)
@@ -280,6 +296,11 @@ class _CallScorer:
 
 
 NEAREST_CHARS = 200  # the longest utterance text quoted whole as the nearest place
+ECHO_NOTES = 5  # echoes listed one by one in the warnings
+
+
+def _quote(text: str, limit: int = 20) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def _excerpt(text: str, at: int) -> str:
@@ -348,5 +369,6 @@ def score_call(call: Call, lex: CompiledLexicon, config: ScoringConfig = Scoring
     passed = not (veto or required_failed or score < config.pass_mark)
     return CallResult.model_validate({"call_id": call.call_id, "agent_id": call.agent_id, "score": score,
                                       "passed": passed, "lexicon_version": lex.version, "rules": results,
-                                      "warnings": call.time_warnings(scorer.ct.starts) + scorer.prompt_notes(),
+                                      "warnings": call.time_warnings(scorer.ct.starts) + scorer.prompt_notes()
+                                                  + scorer.echo_notes(),
                                       "source": call.source})

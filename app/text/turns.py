@@ -12,6 +12,11 @@ Recorded prompts on the agent's channel (a satisfaction survey: "满意请按一
 are cut out of the agent's turns: from the fragment where a prompt marker starts to the end of
 that turn the speech is a machine's, and no rule reads it.
 
+On a line where one channel also carries the other side's voice, a fragment that repeats by
+sound what the other side says at that moment is an echo (customer "不" / "清楚", and the same on
+the agent's channel a few hundred ms later): it is nobody's speech of its own, and no rule reads
+it (`CallText.echoes`). Without times no echo can be told from a reply, and none is looked for.
+
 The whole call is normalized and encoded with a few numpy operations, then cut into turns.
 """
 
@@ -20,6 +25,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from itertools import accumulate
 from operator import attrgetter, sub
 
 import numpy as np
@@ -40,6 +46,8 @@ from app.text.normalize import (
 SEP = "\x00"  # kept by both tables, never part of a phrase
 _TEXT, _SPEAKER, _START, _END = (attrgetter(name) for name in ("text", "speaker", "start_ms", "end_ms"))
 PROMPT = "prompt"  # the speaker of a recorded prompt cut out of the agent's speech
+ECHO = "echo"  # the speaker of a fragment that echoes the other side's voice
+NOT_SPEECH = frozenset((PROMPT, ECHO))  # turns that are nobody's own speech
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,7 @@ class TurnPolicy:
     overlap_chars: int = 12  # nor does one this short that is spoken over the speaker
     pause_ms: int = 500  # a pause this long between a speaker's fragments may end a clause
     remark_ms: int = 1000  # a pause this long separates two remarks: no phrase is pieced together across it
+    echo_ms: int = 500  # an echo starts within this long of the other side's words it repeats (0: none looked for)
     prompt_sounds: tuple[str, ...] = ()  # sound-encoded markers of recorded prompts
     prompt_texts: tuple[str, ...] = ()  # the same markers as written (for the note)
     only_backchannels: object = field(default=None, compare=False)  # fullmatch of backchannel words only
@@ -67,11 +76,12 @@ class TurnPolicy:
 
 
 def make_policy(backchannels=(), short_chars: int = 2, overlap_chars: int = 12, pause_ms: int = 500,
-                prompts=(), sound_table: dict[int, str] | None = None, remark_ms: int = 1000) -> TurnPolicy:
+                prompts=(), sound_table: dict[int, str] | None = None, remark_ms: int = 1000,
+                echo_ms: int = 500) -> TurnPolicy:
     prompts = tuple(p for p in prompts if normalize(p))
     sounds = tuple(normalize(p).translate(sound_table) if sound_table else normalize(p) for p in prompts)
     return TurnPolicy(frozenset(w for w in (normalize(b) for b in backchannels) if w), short_chars, overlap_chars,
-                      pause_ms, remark_ms, sounds, prompts)
+                      pause_ms, remark_ms, echo_ms, sounds, prompts)
 
 
 DEFAULT_POLICY = make_policy(["对", "是", "喂", "你好", "您好", "好", "好的", "行", "是的", "对的", "嗯好", "没错", "明白",
@@ -326,6 +336,85 @@ def _group(speakers: list[str], starts: list[int | None], ends: list[int | None]
     return groups
 
 
+ECHO_MIN_CHARS = 2  # a single character (对, 嗯) repeated is no evidence of an echo
+ECHO_LEAD_MS = 150  # an echo may seem to start this much before its original (the recognizer's times)
+ECHO_EXACT_MS = 2000  # in a fragment this short, when each of its words was said is known well enough
+
+
+def find_echoes(speakers: list[str], starts: list[int], ends: list[int], lens: list[int], sound_of,
+                window_ms: int, back: list[bool] | None = None) -> dict[int, int]:
+    """Fragments that repeat by sound what the other speaker says at the same time: echo ->
+    the fragment it repeats. A fragment is an echo when its sound (`sound_of(k)`, `lens[k]`
+    characters, two or more) is found in the other side's speech that began before it and
+    overlaps it or ended within `window_ms` of it, and it starts no earlier than those words
+    were said and at most `window_ms` after (their time estimated within the fragment holding
+    them): later than that it is a reply in the same words. The same words at the same moment
+    on both sides (a tie) are the voice of the side that held the floor just before, echoed on
+    the other channel. Needs times."""
+    n = len(speakers)
+    order = list(range(n))
+    if starts != sorted(starts):
+        order.sort(key=starts.__getitem__)
+    s_starts = [starts[i] for i in order]
+    most = list(accumulate((ends[i] for i in order), max))  # the latest end up to each place in `order`
+    echoes: dict[int, int] = {}
+    for p, i in enumerate(order):
+        if lens[i] < ECHO_MIN_CHARS or (back is not None and back[i]) or i in echoes:
+            continue
+        start = starts[i]
+        lo_t, who = start - window_ms, speakers[i]
+        # the other side's fragments begun by the time this one starts (with the recognizer's
+        # leeway) that reach it: walk back while anything could still reach, a step or two
+        near = []
+        q = p + 1
+        while q < n and s_starts[q] <= start + ECHO_LEAD_MS:
+            j = order[q]
+            if speakers[j] != who and j not in echoes:
+                near.append(j)
+            q += 1
+        q = p - 1
+        while q >= 0 and most[q] >= lo_t:
+            j = order[q]
+            if speakers[j] != who and ends[j] >= lo_t and j not in echoes:
+                near.append(j)
+            q -= 1
+        if not near:
+            continue
+        heard = sound_of(i)
+        if len(near) == 1:  # the usual case: one fragment to look in
+            sounds = [sound_of(near[0])]
+            at = sounds[0].find(heard)
+        else:
+            near.sort(key=starts.__getitem__)
+            sounds = [sound_of(j) for j in near]
+            at = "".join(sounds).find(heard)
+        if at < 0:
+            continue
+        pos = 0
+        for g, snd in zip(near, sounds, strict=True):  # the fragment holding the start of the repeated words
+            if at < pos + len(snd):
+                break
+            pos += len(snd)
+        span = ends[g] - starts[g]
+        said = starts[g] + span * (at - pos) / max(1, len(snd))  # when those words began
+        # (within a long fragment that time is a rough guess)
+        slack = ECHO_LEAD_MS + (span // 5 if span > ECHO_EXACT_MS else 0)
+        delay = start - said
+        if delay < -slack:
+            continue  # it came first: if anything, the other side repeats it
+        if delay > window_ms + slack:
+            continue  # said well after: a reply in the same words ("好的再见" / "再见")
+        if snd == heard and abs(start - starts[g]) <= ECHO_LEAD_MS:
+            first = min(p, order.index(g))
+            floor = next((speakers[j] for j in reversed(order[:first])
+                          if j not in echoes and lens[j] >= ECHO_MIN_CHARS), None)
+            if floor == who:  # a tie, and this side held the floor: the other is the echo
+                echoes[g] = i
+                continue
+        echoes[i] = g
+    return echoes
+
+
 class CallText:
     """A call's text, normalized and sound-encoded, cut into turns."""
 
@@ -371,6 +460,11 @@ class CallText:
             back[k] = b
 
         pause, remark = policy.pause_ms, policy.remark_ms
+        # echo -> the other side's fragment it repeats; such fragments are nobody's own speech
+        self.echoes: dict[int, int] = {}
+        if self.timed and policy.echo_ms and len(set(speakers_of)) > 1:
+            self.echoes = find_echoes(speakers_of, starts, ends, lens, lambda k: sound_all[nb[k]:nb[k + 1]],
+                                      policy.echo_ms, back)
         turns: list[Turn | Unread] = []
         merged: list[Turn] = []  # turns with the other side's words between their fragments
         self.utterance_turn = utterance_turn = [0] * len(utts)
@@ -383,11 +477,23 @@ class CallText:
         self._starts: list[int] = []
         by: dict = {}
         pos = 0
-        for speaker, members, minor in _group(speakers_of, starts, ends, lens, back,
-                                              (sizes <= policy.overlap_chars).tolist(), policy):
+        small = (sizes <= policy.overlap_chars).tolist()
+        if self.echoes:
+            kept_ids = [k for k in range(len(utts)) if k not in self.echoes]
+
+            def only(values: list) -> list:
+                return [values[k] for k in kept_ids]
+
+            groups = [(speaker, [kept_ids[m] for m in members], minor) for speaker, members, minor in _group(
+                only(speakers_of), only(starts), only(ends), only(lens), only(back), only(small), policy)]
+            groups += [(ECHO, [k], True) for k in sorted(self.echoes)]
+            groups.sort(key=lambda g: g[1][0])
+        else:
+            groups = _group(speakers_of, starts, ends, lens, back, small, policy)
+        for speaker, members, minor in groups:
             index = len(turns)
             k = members[0]
-            if speakers is not None and speaker not in speakers:
+            if speaker == ECHO or (speakers is not None and speaker not in speakers):
                 turns.append(Unread(index, speaker, tuple(members), minor))
                 offsets.append(-1)
                 for k in members:
@@ -464,7 +570,7 @@ class CallText:
         for t in turns:
             for k in t.utterances:
                 utterance_turn[k] = t.index
-            if t.speaker != PROMPT and (speakers is None or t.speaker in speakers):
+            if t.speaker not in NOT_SPEECH and (speakers is None or t.speaker in speakers):
                 offsets.append(pos)
                 self._scanned.append(t.index)
                 self._starts.append(pos)
@@ -505,7 +611,7 @@ class CallText:
         ids = self._by_speaker.get((speaker, minor))
         if ids is None:
             if speaker == "any":
-                ids = [t.index for t in self.turns if t.speaker != PROMPT and (minor or not t.minor)]
+                ids = [t.index for t in self.turns if t.speaker not in NOT_SPEECH and (minor or not t.minor)]
             else:
                 ids = [t.index for t in self.turns if t.speaker == speaker and (minor or not t.minor)]
             self._by_speaker[speaker, minor] = ids
@@ -574,7 +680,7 @@ class CallText:
         found = []
         last_end = ends[0]
         for i in range(1, len(starts)):
-            if starts[i] - last_end >= min_ms and speakers[i] == "agent" and self.turns[self.utterance_turn[i]].speaker != PROMPT:
+            if starts[i] - last_end >= min_ms and speakers[i] == "agent" and self.turns[self.utterance_turn[i]].speaker not in NOT_SPEECH:
                 found.append((i, starts[i] - last_end))
             if ends[i] > last_end:
                 last_end = ends[i]
