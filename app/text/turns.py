@@ -390,11 +390,11 @@ def find_echoes(speakers: list[str], starts: list[int], ends: list[int], lens: l
             at = "".join(sounds).find(heard)
         if at < 0:
             continue
-        pos = 0
-        for g, snd in zip(near, sounds, strict=True):  # the fragment holding the start of the repeated words
-            if at < pos + len(snd):
-                break
-            pos += len(snd)
+        pos, m = 0, 0  # the fragment holding the start of the repeated words, and where it begins
+        while at >= pos + len(sounds[m]):
+            pos += len(sounds[m])
+            m += 1
+        g, snd = near[m], sounds[m]
         span = ends[g] - starts[g]
         said = starts[g] + span * (at - pos) / max(1, len(snd))  # when those words began
         # (within a long fragment that time is a rough guess)
