@@ -164,7 +164,7 @@ def variable_forms(value: str | list[str] | VariableValue) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f.strip() for f in forms if f and f.strip()))
 
 
-Method = Literal["exact", "pinyin", "fuzzy", "silence"]
+Method = Literal["exact", "pinyin", "fuzzy", "frame", "script", "silence"]
 
 
 class Hit(BaseModel):

@@ -166,6 +166,15 @@ class Brand:
     after: tuple[str, ...]  # what may follow a brand said without the rest of the name (sound-encoded)
     before: tuple[str, ...]  # what may introduce it (sound-encoded)
     min_chars: int
+    frame_after: tuple[str, ...] = ()  # what closes a self-introduction's frame (sound-encoded)
+    others: frozenset[str] = frozenset()  # other companies' names, normalized
+    question_before: tuple[str, ...] = ()  # normalized: see schema.BrandSpec
+    question_after: tuple[str, ...] = ()
+    # Of `after` and `before` (sound-encoded), the words that name or introduce a company in
+    # their own right: a trade word or suffix after it, an introduction before it (这边是, 欢迎
+    # 致电), not a greeting. Next to one of these a brand may be heard with every syllable
+    # otherwise written (锐锋电气 for 瑞丰电器).
+    strong: frozenset[str] = frozenset()
 
     @property
     def sound(self) -> dict[int, str]:
@@ -405,19 +414,28 @@ class _Builder:
             except KeyError as exc:
                 self.problem(SETTINGS, None, f"variables.{name}.brand.near_sound",
                              f"unknown pair {exc.args[0]!r}; valid pairs: {', '.join(valid_pair_names())}")
-            empty = [w for w in b.categories + b.suffixes + b.before + b.after if not normalize(w)]
+            empty = [w for w in b.categories + b.suffixes + b.introductions + b.before + b.after + b.frame_after + b.others
+                     + b.question_before + b.question_after if not normalize(w)]
             if empty:
                 self.problem(SETTINGS, None, f"variables.{name}.brand",
                              f"{empty[0]!r} is empty once spaces, punctuation and fillers are removed")
             if pairs is None or empty:
                 continue
             words = {normalize(w) for w in b.categories + b.suffixes}
+
+            def sounds(items) -> tuple[str, ...]:
+                return tuple(sorted({to_sound(normalize(w), self.sound) for w in items}, key=len, reverse=True))
+
+            def texts(items) -> tuple[str, ...]:
+                return tuple(sorted({normalize(w) for w in items}, key=len, reverse=True))
+
             out[name] = Brand(
                 pairs=pairs, strip=tuple(sorted(words, key=len, reverse=True)),
-                after=tuple(sorted({to_sound(w, self.sound) for w in words | {normalize(w) for w in b.after}},
-                                   key=len, reverse=True)),
-                before=tuple(sorted({to_sound(normalize(w), self.sound) for w in b.before}, key=len, reverse=True)),
-                min_chars=b.min_chars)
+                after=sounds(words | {normalize(w) for w in b.after}), before=sounds(b.introductions + b.before),
+                min_chars=b.min_chars, frame_after=sounds(words | {normalize(w) for w in b.frame_after}),
+                others=frozenset(normalize(w) for w in b.others), question_before=texts(b.question_before),
+                question_after=texts(b.question_after),
+                strong=frozenset(sounds(words) + sounds(b.introductions)))
         return out
 
     def _kind_checks(self, file: str, spec: schema.RuleSpec) -> None:

@@ -148,8 +148,18 @@ class BrandSpec(_Strict):
                                                            "j/z", "q/c", "x/s"])
     categories: list[str] = Field(default_factory=list)  # words after the brand that name the trade (电器)
     suffixes: list[str] = Field(default_factory=list)  # words that may follow the brand (厂家, 客服中心)
-    before: list[str] = Field(default_factory=list)  # words that introduce a name (这边是, 欢迎致电)
+    introductions: list[str] = Field(default_factory=list)  # words that introduce a company (这边是, 欢迎致电)
+    before: list[str] = Field(default_factory=list)  # other words that may stand before a name (您好)
     after: list[str] = Field(default_factory=list)  # other words that may follow it (的, 您好)
+    # The frame of a self-introduction: between one of `before` and one of `frame_after` (or a
+    # category or suffix) a slot the brand's length, with half its syllables heard in place,
+    # names the company however the rest was heard (瑞丰 as 瑞东, 岁丰).
+    frame_after: list[str] = Field(default_factory=list)
+    others: list[str] = Field(default_factory=list)  # other companies' names: never this company
+    # A name inside a question is no self-introduction ("您是在瑞丰官网买的还是…"): words just
+    # before it, and words just after it (past its trade word and suffixes, and 的).
+    question_before: list[str] = Field(default_factory=list)
+    question_after: list[str] = Field(default_factory=list)
     min_chars: int = Field(default=2, ge=2, le=8)  # a shorter brand is only matched as written in full
 
 

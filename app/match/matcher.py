@@ -502,10 +502,16 @@ def brand_candidates(phrase: Phrase, brand: Brand, brands: tuple[str, ...], lex:
                 at = heard.find(near)
                 while at >= 0:
                     end = at + len(near)
-                    after = next((len(w) for w in brand.after if sound.startswith(w, end)), 0)
-                    before = 0 if after else next((len(w) for w in brand.before if sound.endswith(w, 0, at)), 0)
-                    if after or before:
-                        written = norm[at:end]
+                    after_word = next((w for w in brand.after if sound.startswith(w, end)), "")
+                    before_word = next((w for w in brand.before if sound.endswith(w, 0, at)), "")
+                    after, before = len(after_word), 0 if after_word else len(before_word)
+                    written = norm[at:end]
+                    # every syllable written otherwise (锐锋 for 瑞丰) only next to a trade word, a
+                    # suffix or an introduction, or opening the turn: "给您约的" holds no 凌岳
+                    slips = sum(x != y for x, y in zip(written, b, strict=True))
+                    if (after or before) and (written == b or written not in brand.others) and (
+                            slips <= sound_slips_allowed(len(b)) or at == 0 or after_word in brand.strong
+                            or before_word in brand.strong):
                         alike = sum(x == y for x, y in zip(sound[at:end], same, strict=True))
                         how = f"brand {b!r}" if written == b else f"brand {b!r} heard as {written!r}"
                         how += f", followed by {norm[end:end + after]!r}" if after else f", after {norm[at - before:at]!r}"
@@ -515,6 +521,72 @@ def brand_candidates(phrase: Phrase, brand: Brand, brands: tuple[str, ...], lex:
                             return [cand]
                     at = heard.find(near, at + 1)
     return []
+
+
+def frame_candidates(phrase: Phrase, brand: Brand, brands: tuple[str, ...], lex: CompiledLexicon, ct: CallText,
+                     turns: set[int], keep=None) -> list[Candidate]:
+    """The first self-introduction in the given turns that names the company in its frame:
+    after one of what introduces a name (这边是, 欢迎致电, 您好, 为您服务 ...), a slot of the
+    brand's length, then a trade word, a suffix or what closes the frame (售后, 厂方, 很高兴为您
+    服务 ...). The slot names the company when half its syllables (one of two) are the brand's,
+    in place, by the same or a near sound, and it is not another company's name: a recognizer
+    writes any syllable for the other ("下午好 岁丰售后" for 瑞丰). Evidence: method `frame`,
+    similarity the share of the brand's syllables heard in place."""
+    if not brand.frame_after:
+        return []
+    wanted = [(b, brand.variants(b)) for b in brands]
+    for t in sorted(turns):
+        turn = ct.turns[t]
+        for norm, sound, where in _without_fillers(turn):
+            heard = None
+            for w in brand.before:
+                at = sound.find(w)
+                while at >= 0:
+                    s0 = at + len(w)
+                    for b, variants in wanted:
+                        e0 = s0 + len(b)
+                        slot = norm[s0:e0]
+                        if len(slot) < len(b) or not _hanzi(slot):
+                            continue
+                        closing = next((x for x in brand.frame_after if sound.startswith(x, e0)), None)
+                        if closing is None or slot in brand.others or slot == b:  # (b itself: found as written)
+                            continue
+                        if heard is None:
+                            heard = norm.translate(brand.sound)
+                        in_place = max(sum(x == y for x, y in zip(heard[s0:e0], v, strict=True)) for v in variants)
+                        if in_place * 2 < len(b):
+                            continue
+                        how = (f"company named in its frame: {norm[at:s0]!r} + {slot!r} + {norm[e0:e0 + len(closing)]!r} "
+                               f"(brand {b!r}, {in_place} of {len(b)} syllables heard in place)")
+                        cand = Candidate(phrase, b, t, where(s0), where(e0 - 1) + 1, "frame",
+                                         round(in_place / len(b), 3), how)
+                        if keep is None or keep(cand):
+                            return [cand]
+                    at = sound.find(w, at + 1)
+    return []
+
+
+def _hanzi(text: str) -> bool:
+    return all("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def introduces(brand: Brand, turn: Turn, start: int, end: int) -> bool:
+    """Does the name at [start, end) of the turn introduce the speaker's side: it is not asked
+    about ("您是在瑞丰官网买的还是…", "请问是瑞丰的用户吗"). Past the name come its trade word and
+    suffixes, and 的, before what is read as a question."""
+    norm = turn.norm
+    if any(norm.endswith(q, max(0, start - len(q)), start) for q in brand.question_before):
+        return False
+    k = end
+    cut = True
+    while cut:
+        cut = False
+        for w in (*brand.strip, "的"):
+            if norm.startswith(w, k):
+                k += len(w)
+                cut = True
+                break
+    return not any(norm.startswith(q, k) for q in brand.question_after)
 
 
 BRAND_FILLERS = ("那个", "这个")

@@ -95,7 +95,7 @@ def _within(limits: Limits | None):
     return lambda c: c.turn not in limits or (limits[c.turn][0] <= c.start and c.end <= limits[c.turn][1])
 
 
-_RANK = {"exact": 0, "pinyin": 1, "fuzzy": 2}
+_RANK = {"exact": 0, "pinyin": 1, "frame": 2, "fuzzy": 3, "script": 4}
 MAX_LISTED_HITS = 50
 
 
@@ -175,7 +175,7 @@ class _CallScorer:
         one piece of evidence is enough. Instead of a hit, the name of a missing variable when
         no phrase of the group can be looked for. A name variable's brand, as a recognizer
         writes it, is looked for only when no phrase of the group is found as written."""
-        keep = _within(limits)
+        within = _within(limits)
         missing = None
         usable = 0
         named = []
@@ -185,19 +185,37 @@ class _CallScorer:
                 missing = absent
                 continue
             usable += 1
+            brand = self._brand_of(phrase)
+            keep = within if brand is None else self._introducing(brand, within)
             found = matcher.search_candidates(phrase, patterns, self.lex, self.ct, turns, keep, first_only=True)
             if found:
                 return found, None
-            if len(phrase.variables) == 1 and phrase.text == "{" + phrase.variables[0] + "}" \
-                    and phrase.variables[0] in self.lex.brands:
-                named.append(phrase)
-        for phrase in named:
-            name = phrase.variables[0]
-            brand = self.lex.brands[name]
-            found = matcher.brand_candidates(phrase, brand, brand.brands(self.values[name]), self.lex, self.ct, turns, keep)
-            if found:
-                return found, None
+            if brand is not None:
+                named.append((phrase, brand))
+        # a name as a recognizer writes it: the brand by a near sound, then the brand's shape in
+        # the frame of a self-introduction
+        for find in (matcher.brand_candidates, matcher.frame_candidates):
+            for phrase, brand in named:
+                found = find(phrase, brand, brand.brands(self.values[phrase.variables[0]]), self.lex, self.ct, turns,
+                             self._introducing(brand, within))
+                if found:
+                    return found, None
         return [], (missing if not usable else None)
+
+    def _brand_of(self, phrase: Phrase):
+        """How a name variable's brand is heard, for a phrase that is that variable alone."""
+        if len(phrase.variables) == 1 and phrase.text == "{" + phrase.variables[0] + "}":
+            return self.lex.brands.get(phrase.variables[0])
+        return None
+
+    def _introducing(self, brand, within):
+        """A test that a candidate name introduces the speaker's side (not asked about), and
+        lies within the window's limits."""
+        turns = self.ct.turns
+
+        def keep(c: Candidate) -> bool:
+            return (within is None or within(c)) and matcher.introduces(brand, turns[c.turn], c.start, c.end)
+        return keep
 
     def fuzzy_group(self, rule: Rule, gi: int, turns: set[int], limits: Limits | None = None) -> list[Candidate]:
         out: list[Candidate] = []

@@ -71,10 +71,43 @@ def test_brands_as_recognizers_write_them(lexicon, heard, company, matched, deta
     assert named.method in ("exact", "pinyin") and 0 < named.similarity <= 1
 
 
-@pytest.mark.parametrize("heard", ["您好瑞祥电器请讲", "您好格力空调请讲", "您好请讲", "您好这边是客服中心"])
-def test_another_company_or_none_is_not_the_company(lexicon, heard):
+@pytest.mark.parametrize(("heard", "company"), [
+    ("您好格力空调请讲", ("瑞丰电器", "瑞丰")), ("您好请讲", ("瑞丰电器", "瑞丰")), ("您好这边是客服中心", ("瑞丰电器", "瑞丰")),
+    ("您好这边是海尔售后", ("海信电器", "海信")),  # one syllable in place, but another company's name
+])
+def test_another_company_or_none_is_not_the_company(lexicon, heard, company):
+    greet = rule(score_call(call(("agent", heard), ("agent", "再见"), company=company), lexicon), "greeting")
+    assert greet.status == "failed" and greet.nearest.missing == "公司名"
+
+
+@pytest.mark.parametrize(("heard", "slot"), [
+    ("您好瑞祥电器请讲", "瑞祥"),  # 祥 is no near sound of 丰: the recognizer wrote another syllable
+    ("四四七零号为您服务下午好岁丰售后很高兴为您服务", "岁丰"),
+    ("您好这边是瑞空空调厂房客服中心请问是张先生吗", "瑞空"),
+    ("您好欢迎致电锐峰电器", "锐峰"),  # both syllables by their sound, in the whole frame
+])
+def test_a_brand_heard_otherwise_in_the_frame_of_a_self_introduction(lexicon, heard, slot):
+    greet = rule(score_call(call(("agent", heard), ("agent", "再见")), lexicon), "greeting")
+    assert greet.status == "passed", greet
+    (named,) = [h for h in greet.hits if h.phrase in ("瑞丰", "瑞丰电器")]
+    assert named.method in ("frame", "pinyin", "exact") and named.matched.startswith(slot)
+
+
+@pytest.mark.parametrize("heard", [
+    "您好请问您是在瑞丰官网买的还是网上买的",
+    "您好请问是瑞丰电器的用户吗",
+    "您好您用的瑞丰空调是吧",
+])
+def test_the_company_asked_about_is_no_self_introduction(lexicon, heard):
     greet = rule(score_call(call(("agent", heard), ("agent", "再见")), lexicon), "greeting")
     assert greet.status == "failed" and greet.nearest.missing == "公司名"
+
+
+def test_a_near_sound_brand_with_both_syllables_changed_needs_the_whole_frame(lexicon):
+    # 您约 folds to the sound of 凌岳 (n/l, in/ing), but both characters differ and nothing
+    # introduces it: "给您约的时间是明天"
+    c = call(("agent", "您好给您约的时间是明天上午"), ("agent", "再见"), company=("凌岳科技", "凌岳"))
+    assert rule(score_call(c, lexicon), "greeting").status == "failed"
 
 
 def test_a_short_brand_alone_must_stand_where_a_name_stands(lexicon):
