@@ -286,6 +286,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     import json
 
     from app.lexicon.compiler import load_lexicon
+    from app.score.scorer import check_config
 
     if args.workers < 1:
         print("callqa: --workers must be 1 or more", file=sys.stderr)
@@ -294,6 +295,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     hints = replace(settings.hints(), agent=args.agent)
     lex = load_lexicon(settings.lexicon_dir)
     config = settings.scoring()
+    check_config(lex, config)
     missing = [f for f in args.files if f != "-" and not os.path.isfile(f)]
     if missing:
         print(f"callqa: no such file: {', '.join(missing)}", file=sys.stderr)

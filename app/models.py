@@ -84,8 +84,9 @@ class Call(BaseModel):
     started_at: IsoTime | None = None
     direction: Direction | None = None
     # A variable is a name ("瑞丰电器"), or a list whose first item is the name and the rest
-    # aliases, or {"name": ..., "aliases": [...]}.
-    variables: dict[str, str | list[str] | VariableValue] = Field(default_factory=dict)
+    # aliases, or {"name": ..., "aliases": [...]}. `scripts` is this call's standard scripts:
+    # {"rule id": ["script with {slots}", ...]} (app.lexicon.scripts).
+    variables: dict[str, str | list[str] | VariableValue | dict[str, list[str]]] = Field(default_factory=dict)
     utterances: list[Utterance] = Field(json_schema_extra={"minItems": 1})  # checked below, with its own message
     source: Source | None = None  # set when the call was read from another format (app.ingest)
 
@@ -116,6 +117,16 @@ class Call(BaseModel):
     @classmethod
     def _check_variables(cls, value: dict) -> dict:
         for name, v in value.items():
+            if name == SCRIPTS:
+                if not isinstance(v, dict):
+                    raise ValueError('variable "scripts": write it as {"rule id": ["script with {slots}", ...]}')
+                texts = [t for items in v.values() for t in items]
+                if any("\x00" in t for t in [*v, *texts]):
+                    raise ValueError('variable "scripts": contains a NUL character (\\u0000); remove it')
+                continue
+            if isinstance(v, dict):
+                raise ValueError(f"variable {name!r}: write it as a name, a list (name first, then aliases) or "
+                                 '{"name": ..., "aliases": [...]}')
             forms = [name, *variable_forms(v)]
             if any("\x00" in f for f in forms):
                 raise ValueError(f"variable {name!r}: contains a NUL character (\\u0000); remove it")
@@ -141,6 +152,9 @@ class Call(BaseModel):
                     break
                 prev = (i, start)
         return out
+
+
+SCRIPTS = "scripts"  # the variable that holds a call's own standard scripts, not a name
 
 
 class VariableValue(BaseModel):

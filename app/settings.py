@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # The center's time zone: what a "day" is in summaries and statistics, and the zone of
     # call times sent without an offset.
     timezone: str = Field(default="Asia/Shanghai", description="IANA time zone name of the call center")
+    # The center's standard scripts (标准话术), as JSON: {"greeting": ["{number}号为您服务{greeting}{company}售后…"]};
+    # they replace the lexicon's for the rules they name, and a call's variables.scripts replace them
+    scripts: dict[str, list[str]] = Field(default_factory=dict)
     api_keys: list[ApiKey] = Field(default_factory=list)
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, description="largest request body accepted")
     # A folder the worker processes of one service share (the lexicon in use). `callqa serve`
@@ -73,6 +76,7 @@ class Settings(BaseSettings):
             pass_mark=self.pass_mark,
             default_direction=self.default_direction,
             default_variables={k: variable_forms(v) for k, v in self.variables.items() if variable_forms(v)},
+            scripts={k: tuple(v) for k, v in self.scripts.items()},
         )
 
 
@@ -103,6 +107,7 @@ _HINTS = {
     "agent_speakers": 'write it as {"aliyun": "0", "tencent": "1"}: the agent\'s speaker label per format',
     "variables": 'write it as {"company": {"name": "瑞丰电器", "aliases": ["瑞丰"]}}',
     "api_keys": 'write it as [{"name": "...", "role": "ingest", "sha256": "..."}] (callqa key new prints entries)',
+    "scripts": 'write it as {"greeting": ["{number}号为您服务{greeting}{company}售后很高兴为您服务"]}: rule id -> scripts',
 }
 
 

@@ -16,7 +16,7 @@ from app.errors import CallqaError
 from app.ingest.formats import Hints
 from app.lexicon.compiler import load_lexicon
 from app.models import Call, CallResult, RuleResult
-from app.score.scorer import ScoringConfig, score_call
+from app.score.scorer import ScoringConfig, check_config, score_call
 
 
 @dataclass
@@ -181,6 +181,8 @@ def backtest(inputs: list[str], old_dir: Path, new_dir: Path, config: ScoringCon
     told of each call done (update(1))."""
     global _PAIR
     old, new = load_lexicon(old_dir), load_lexicon(new_dir)
+    check_config(old, config)
+    check_config(new, config)
     report = Report(old.version, new.version)
     _PAIR = (old, new, config, hints)
     try:

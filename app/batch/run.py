@@ -34,7 +34,7 @@ from app.errors import CallqaError, InputError
 from app.ingest.formats import Hints
 from app.lexicon.compiler import CompiledLexicon, lexicon_from_files, load_lexicon
 from app.lexicon.loader import read_files
-from app.score.scorer import ScoringConfig, score_call
+from app.score.scorer import ScoringConfig, check_config, score_call
 
 log = logging.getLogger("callqa")
 CHUNK_CALLS = 400
@@ -94,6 +94,7 @@ def _init_worker(lexicon: str | tuple[str, dict[str, bytes]], config: ScoringCon
             _LEX = lexicon_from_files(files, "(sent by the batch client)")
     elif _LEX is None or str(_LEX.directory) != str(lexicon):
         _LEX = load_lexicon(lexicon)
+    check_config(_LEX, config)
     _CONFIG = config
     _HINTS = hints or Hints()
 

@@ -13,6 +13,7 @@ from app.errors import LexiconError, LexiconProblem
 from app.lexicon import schema
 from app.lexicon.loader import SETTINGS_FILE as SETTINGS
 from app.lexicon.loader import LexiconSource, load_source, source_from_files
+from app.lexicon.scripts import BUILT_IN_SLOTS, parse_script
 from app.text.normalize import normalize
 from app.text.pinyin import expand_pairs, sound_lut, sound_table, sound_variants, to_sound, valid_pair_names
 from app.text.tokenizer import Segmenter
@@ -150,6 +151,8 @@ class Rule:
     max_seconds: float | None
     examples: schema.Examples
     file: str
+    scripts: tuple[str, ...] = ()  # the lexicon's standard scripts for this rule (app.lexicon.scripts)
+    script_similarity: float = 0.8
     # the phrases whose text is known only per call ({placeholders}): looked for directly
     templates: tuple[Phrase, ...] = field(default=(), compare=False)
 
@@ -222,6 +225,7 @@ class CompiledLexicon:
     policy: TurnPolicy = field(default_factory=lambda: make_policy())
     brands: dict[str, Brand] = field(default_factory=dict)  # variable name -> how its brand is heard
     retired: tuple[str, ...] = ()  # ids of rules removed for good (lexicon.yaml `retired:`)
+    greetings: tuple[str, ...] = ()  # what a script's {greeting} slot accepts (sound-encoded)
     _templates: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -231,6 +235,10 @@ class CompiledLexicon:
         for r in self.rules:
             out.update(("agent", "customer") if r.speaker == "any" else (r.speaker,))
         return frozenset(out)
+
+    @property
+    def script_slots(self) -> tuple[str, ...]:
+        return script_slots(self.variables)
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -371,7 +379,16 @@ class _Builder:
                 direction=spec.direction, window=spec.window, groups=tuple(groups),
                 group_names=tuple(g.name for g in group_specs), deduction=spec.deduction, veto=spec.veto,
                 message=spec.message, max_seconds=spec.max_seconds, examples=spec.examples, file=file,
+                scripts=tuple(spec.scripts), script_similarity=spec.script_similarity,
             ))
+            slots = script_slots(declared)
+            for i, text in enumerate(spec.scripts):
+                try:
+                    parse_script(text, slots)
+                except ValueError as exc:
+                    self.problem(file, rid, f"scripts.{i}", str(exc))
+            if spec.scripts and spec.kind != "required":
+                self.problem(file, rid, "scripts", f"scripts are for required rules; this rule is {spec.kind}")
         if self.problems:
             raise LexiconError(self.problems)
         # Only forbidden phrases are scanned for over the whole call; a required rule needs one
@@ -400,6 +417,8 @@ class _Builder:
             phrases=tuple(phrases), sound=self.sound, sound_lut=sound_lut(self.pairs), segmenter=self._cut,
             automaton=automaton, exact_automaton=exact_automaton, hold_min_ms=int(self.source.settings.holds.min_seconds * 1000),
             variables=dict(declared), pinyin_pairs=self.pairs, policy=policy, brands=brands,
+            greetings=tuple(sorted({to_sound(normalize(g), self.sound) for g in self.source.settings.script_slots.greeting
+                                    if normalize(g)}, key=len, reverse=True)),
         )
 
     def _brands(self, declared: dict[str, schema.VariableSpec]) -> dict[str, Brand]:
@@ -456,6 +475,11 @@ class _Builder:
             self.problem(file, rid, "all_of", "a forbidden rule lists `phrases`; any one of them is a hit")
         if spec.window.before_hold and spec.kind != "required":
             self.problem(file, rid, "window.before_hold", "`before_hold` is for required rules (what the agent must say before a hold)")
+
+
+def script_slots(variables) -> tuple[str, ...]:
+    """The slots a standard script may use: the built-in ones and the declared variables."""
+    return (*BUILT_IN_SLOTS, *variables)
 
 
 def compile_lexicon(source: LexiconSource) -> CompiledLexicon:

@@ -35,6 +35,7 @@ _NESTED: dict[str, type[BaseModel]] = {
     "variables": schema.VariableSpec,
     "brand": schema.BrandSpec,
     "turns": schema.TurnSettings,
+    "script_slots": schema.ScriptSlots,
 }
 
 

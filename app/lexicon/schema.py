@@ -136,6 +136,11 @@ class RuleSpec(_Strict):
     max_seconds: float | None = Field(default=None, gt=0)
     message: str = Field(min_length=4)
     examples: Examples
+    # The center's standard scripts (标准话术) for this rule, with {greeting}, {number} and
+    # variable slots: the rule passes when the agent's speech in its window matches one by
+    # sound with at least `script_similarity` (app.match.script). None by default: a center's own.
+    scripts: list[Text] = Field(default_factory=list)
+    script_similarity: float = Field(default=0.8, ge=0, le=1)
 
     _flat = field_validator("exceptions", "phrases", mode="before")(_flatten)
 
@@ -191,6 +196,13 @@ class TurnSettings(_Strict):
     echo_ms: int = Field(default=500, ge=0, le=5_000)
 
 
+class ScriptSlots(_Strict):
+    """What the built-in slots of standard scripts accept (`{number}` is any run of numerals)."""
+
+    greeting: list[Text] = Field(default_factory=lambda: ["您好", "你好", "早上好", "上午好", "中午好", "下午好",
+                                                          "晚上好"], min_length=1)
+
+
 class LexiconSettings(_Strict):
     label: str | None = None
     pinyin: PinyinSettings = Field(default_factory=PinyinSettings)
@@ -201,6 +213,7 @@ class LexiconSettings(_Strict):
     prompts: list[str] = Field(default_factory=list)
     variables: dict[str, VariableSpec] = Field(default_factory=dict)
     retired: list[str] = Field(default_factory=list)
+    script_slots: ScriptSlots = Field(default_factory=lambda: ScriptSlots())
 
 
 class RuleFile(_Strict):

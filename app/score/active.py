@@ -29,7 +29,7 @@ from app.errors import LexiconError, LexiconProblem
 from app.lexicon.compiler import CompiledLexicon, lexicon_from_files
 from app.lexicon.loader import SETTINGS_FILE, read_files
 from app.score.examples import failing_examples
-from app.score.scorer import ScoringConfig
+from app.score.scorer import ScoringConfig, config_problems
 
 log = logging.getLogger("callqa")
 
@@ -169,6 +169,7 @@ class ActiveLexicon:
                            f"(rule status {result.status}); fix the rule or the example")
             for case, result in failing_examples(lex, self.config)
         ]
+        problems += [LexiconProblem("CALLQA_SCRIPTS", None, "", p) for p in config_problems(lex, self.config)]
         if previous is not None:
             problems += removed_rules(previous, lex)
         if problems:

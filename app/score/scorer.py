@@ -5,11 +5,13 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from app.errors import UnscorableCall
+from app.errors import ConfigError, UnscorableCall
 from app.lexicon.compiler import CompiledLexicon, Pattern, Phrase, Rule
+from app.lexicon.scripts import parse_script, script_problems
 from app.match import matcher
+from app.match import script as scripting
 from app.match.matcher import Candidate
-from app.models import Call, CallResult, RuleResult, variable_forms
+from app.models import SCRIPTS, Call, CallResult, RuleResult, variable_forms
 from app.text.turns import CallText, build_call_text
 
 
@@ -19,11 +21,28 @@ class ScoringConfig:
     pass_mark: float = 80.0
     default_direction: str = "inbound"
     default_variables: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    scripts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # rule id -> standard scripts (CALLQA_SCRIPTS)
+
+
+def config_problems(lex: CompiledLexicon, config: ScoringConfig) -> list[str]:
+    """What in the settings this lexicon cannot use (CALLQA_SCRIPTS naming no rule of it, a
+    script with an unknown slot), each with its place; empty when all is well."""
+    return script_problems({k: list(v) for k, v in config.scripts.items()}, {r.id: r.kind for r in lex.rules},
+                           lex.script_slots, "CALLQA_SCRIPTS")
+
+
+def check_config(lex: CompiledLexicon, config: ScoringConfig) -> None:
+    """ConfigError listing every problem of `config_problems`, if any."""
+    problems = config_problems(lex, config)
+    if problems:
+        raise ConfigError("settings refused: " + "; ".join(problems))
 
 
 def _variables(call: Call, config: ScoringConfig) -> dict[str, tuple[str, ...]]:
     values = dict(config.default_variables)
     for name, value in call.variables.items():
+        if name == SCRIPTS:
+            continue
         forms = variable_forms(value)
         if forms:
             values[name] = forms
@@ -242,6 +261,44 @@ class _CallScorer:
         return {"utterance_index": uidx, "text": _excerpt(self.call.utterances[uidx].text, offset),
                 "similarity": round(sim, 3), "missing": rule.group_names[gi]}
 
+    # -- standard scripts ---------------------------------------------------------------------
+
+    def scripts(self, rule: Rule) -> tuple[str, ...]:
+        """The rule's standard scripts for this call: the call's own, else the settings', else
+        the lexicon's."""
+        own = self.call.variables.get(SCRIPTS)
+        if isinstance(own, dict) and rule.id in own:
+            return tuple(own[rule.id])
+        return self.config.scripts.get(rule.id) or rule.scripts
+
+    def script_match(self, rule: Rule, texts: tuple[str, ...], turns: list[int],
+                     limits: Limits | None) -> scripting.ScriptMatch | None:
+        """The rule's script heard best in its window, or None when none can be filled in."""
+        scripts = []
+        for text in texts:
+            alts = _script_alternatives(text, self.lex, self.values)
+            if isinstance(alts, list):
+                scripts.append((text, alts))
+        if not scripts:
+            return None
+        return scripting.best_match(scripts, scripting.window_text(self.ct, turns, limits), self.lex.greetings)
+
+    def script_hit(self, m: scripting.ScriptMatch, total: int) -> dict:
+        first, last = self.ct.turns[m.turn], self.ct.turns[m.end_turn]
+        uidx, offset, matched = first.original(m.start, m.end if m.turn == m.end_turn else len(first.norm))
+        if m.end_turn != m.turn:
+            matched += " / " + last.original(0, m.end)[2]
+        u = self.call.utterances[uidx]
+        return {"utterance_index": uidx, "speaker": u.speaker, "start_ms": u.start_ms, "offset": offset,
+                "phrase": m.script, "matched": matched, "method": "script", "similarity": m.similarity,
+                "detail": m.detail(total)}
+
+    def script_nearest(self, m: scripting.ScriptMatch) -> dict:
+        uidx, offset, _ = self.ct.turns[m.turn].original(m.start, m.start + 1)
+        return {"utterance_index": uidx, "text": _excerpt(self.call.utterances[uidx].text, offset),
+                "similarity": m.similarity,
+                "missing": f"script {m.number}: " + (" ".join(m.missed) if m.missed else "too much said in between")}
+
     # -- rule kinds -------------------------------------------------------------------------
 
     def required(self, rule: Rule) -> dict:
@@ -257,6 +314,12 @@ class _CallScorer:
             if turns is None:
                 return _not_applicable(rule, reason)
             instances = [(turns, limits)]
+        script = None
+        texts = self.scripts(rule) if not rule.window.before_hold else ()
+        if texts:
+            script = self.script_match(rule, texts, *instances[0])
+            if script is not None and script.similarity >= rule.script_similarity:
+                return _result(rule, [self.script_hit(script, len(texts))], 0, None)
         hits: list[Candidate] = []
         failures = 0
         nearest = None
@@ -264,7 +327,7 @@ class _CallScorer:
             tset = set(turns)
             for gi in range(len(rule.groups)):
                 cands, missing_var = self.group_candidates(rule, gi, tset, limits)
-                if missing_var:
+                if missing_var and script is None:
                     return _not_applicable(rule, f"variable {{{missing_var}}} is not given for this call and has no default")
                 if not cands:
                     cands = self.fuzzy_group(rule, gi, tset, limits)
@@ -273,7 +336,8 @@ class _CallScorer:
                 else:
                     failures += 1
                     if nearest is None:
-                        nearest = self.nearest(rule, gi, turns)
+                        # the center's own script says best what was missing, where there is one
+                        nearest = self.script_nearest(script) if script is not None else self.nearest(rule, gi, turns)
                     break
         return _result(rule, [self.hit(c) for c in _dedupe(hits)], _deduct(rule, failures), nearest, failed=failures > 0)
 
@@ -311,6 +375,23 @@ class _CallScorer:
                              "similarity": 1.0,
                              "detail": f"silence of {h.gap_ms / 1000:.1f} s between utterance {h.before} and {h.after}"})
         return _result(rule, hits, _deduct(rule, len(hits)), None, failed=bool(hits))
+
+
+_SCRIPTS: dict[tuple, list | str] = {}  # (lexicon version, script, variables' forms) -> alternatives
+
+
+def _script_alternatives(text: str, lex: CompiledLexicon, values: dict[str, tuple[str, ...]]) -> list | str:
+    """A script's rows for these variables (cached: a center has few scripts and names), or the
+    name of a variable the call does not give."""
+    parts = parse_script(text, lex.script_slots)  # (checked before: config_problems, _check_own_scripts)
+    forms = tuple(values.get(p.text, ()) for p in parts if p.slot)
+    key = (lex.version, text, forms)
+    found = _SCRIPTS.get(key)
+    if found is None:
+        if len(_SCRIPTS) > 2_000:
+            _SCRIPTS.clear()
+        found = _SCRIPTS[key] = scripting.alternatives(parts, values, lex.sound, lex.segmenter.cut)
+    return found
 
 
 NEAREST_CHARS = 200  # the longest utterance text quoted whole as the nearest place
@@ -360,6 +441,16 @@ def _apply(scorer: _CallScorer, rule: Rule, direction: str) -> dict:
     return getattr(scorer, rule.kind)(rule)
 
 
+def _check_own_scripts(call: Call, lex: CompiledLexicon) -> None:
+    """A call's own standard scripts (variables.scripts) must name rules of the lexicon and
+    use known slots; refused with every problem's place."""
+    own = call.variables.get(SCRIPTS)
+    if own:
+        problems = script_problems(own, {r.id: r.kind for r in lex.rules}, lex.script_slots, "variables.scripts")
+        if problems:
+            raise UnscorableCall("; ".join(problems))
+
+
 def _require_agent_speech(call: Call) -> None:
     if not any(u.speaker == "agent" and u.text.strip() for u in call.utterances):
         raise UnscorableCall(
@@ -371,12 +462,15 @@ def _require_agent_speech(call: Call) -> None:
 def check_rule(call: Call, lex: CompiledLexicon, rule: Rule, config: ScoringConfig = ScoringConfig()) -> RuleResult:
     """One rule's verdict on one call (for lexicon examples and backtests)."""
     _require_agent_speech(call)
+    _check_own_scripts(call, lex)
     return RuleResult.model_validate(_apply(_CallScorer(call, lex, config), rule, call.direction or config.default_direction))
 
 
 def score_call(call: Call, lex: CompiledLexicon, config: ScoringConfig = ScoringConfig()) -> CallResult:
-    """Score one call. Raises UnscorableCall when there is no agent speech to judge."""
+    """Score one call. Raises UnscorableCall when there is no agent speech to judge, or when
+    its own scripts cannot be used."""
     _require_agent_speech(call)
+    _check_own_scripts(call, lex)
     scorer = _CallScorer(call, lex, config)
     direction = call.direction or config.default_direction
     results = [_apply(scorer, rule, direction) for rule in lex.rules]
