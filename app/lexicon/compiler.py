@@ -11,6 +11,7 @@ import ahocorasick
 
 from app.errors import LexiconError, LexiconProblem
 from app.lexicon import schema
+from app.lexicon.answers import Answers, compile_answers
 from app.lexicon.loader import SETTINGS_FILE as SETTINGS
 from app.lexicon.loader import LexiconSource, load_source, source_from_files
 from app.lexicon.scripts import BUILT_IN_SLOTS, parse_script
@@ -153,6 +154,7 @@ class Rule:
     file: str
     scripts: tuple[str, ...] = ()  # the lexicon's standard scripts for this rule (app.lexicon.scripts)
     script_similarity: float = 0.8
+    answers: Answers | None = None  # blunt answers as a grammar (forbidden rules; app.match.answers)
     # the phrases whose text is known only per call ({placeholders}): looked for directly
     templates: tuple[Phrase, ...] = field(default=(), compare=False)
 
@@ -380,6 +382,7 @@ class _Builder:
                 group_names=tuple(g.name for g in group_specs), deduction=spec.deduction, veto=spec.veto,
                 message=spec.message, max_seconds=spec.max_seconds, examples=spec.examples, file=file,
                 scripts=tuple(spec.scripts), script_similarity=spec.script_similarity,
+                answers=self._answers(file, spec),
             ))
             slots = script_slots(declared)
             for i, text in enumerate(spec.scripts):
@@ -457,6 +460,20 @@ class _Builder:
                 strong=frozenset(sounds(words) + sounds(b.introductions)))
         return out
 
+    def _answers(self, file: str, spec: schema.RuleSpec) -> Answers | None:
+        if spec.answers is None:
+            return None
+        if spec.kind != "forbidden":
+            self.problem(file, spec.id, "answers", f"a blunt-answer grammar belongs to forbidden rules; this rule is {spec.kind}")
+            return None
+        answers, problems = compile_answers(spec.answers, self.sound)
+        for problem in problems:
+            fld, _, msg = problem.partition(": ")
+            self.problem(file, spec.id, fld, msg)
+        if answers is not None:
+            self.segmenter_terms.extend(c.text for c in answers.cores)
+        return answers
+
     def _kind_checks(self, file: str, spec: schema.RuleSpec) -> None:
         rid = spec.id
         if spec.phrases and spec.all_of:
@@ -469,7 +486,7 @@ class _Builder:
         else:
             if spec.max_seconds is not None:
                 self.problem(file, rid, "max_seconds", "`max_seconds` belongs to silence rules")
-            if not spec.phrases and not spec.all_of:
+            if not spec.phrases and not spec.all_of and spec.answers is None:
                 self.problem(file, rid, "phrases", "this rule needs `phrases` or `all_of`")
         if spec.kind == "forbidden" and spec.all_of:
             self.problem(file, rid, "all_of", "a forbidden rule lists `phrases`; any one of them is a hit")

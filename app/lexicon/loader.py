@@ -36,6 +36,8 @@ _NESTED: dict[str, type[BaseModel]] = {
     "brand": schema.BrandSpec,
     "turns": schema.TurnSettings,
     "script_slots": schema.ScriptSlots,
+    "answers": schema.AnswerGrammar,
+    "cores": schema.CoreSpec,
 }
 
 

@@ -66,6 +66,40 @@ class GroupSpec(_Strict):
     phrases: list[Text | PhraseSpec] = Field(min_length=1)
 
 
+class CoreSpec(_Strict):
+    text: str = Field(min_length=1)
+    # know: 不知道 / 不清楚 | cannot: 没办法 / 处理不了 | refuse: 不行 | notmine: 管不了 / 不归我们管
+    kind: Literal["know", "cannot", "refuse", "notmine"]
+
+
+class AnswerGrammar(_Strict):
+    """Blunt answers (生硬的回答) as a grammar rather than a list of sentences: who (我, 我们,
+    小李这边 ...), adverbs (也, 都, 真, 实在 ...), the core (不知道, 没办法, 不行, 管不了 ...,
+    also by its sound), particles, and what follows (nothing, an excuse, a dismissal); with no
+    help offered after it in the turn. The lists of what makes it innocent say where the core
+    is someone else's, a condition, a quote, a question or the state of a thing."""
+
+    cores: list[CoreSpec] = Field(min_length=1)
+    who: list[Text] = Field(default_factory=list)  # the agent's side speaking of itself
+    # a name may stand before these as the agent's self-reference (小李这边, 我们这里)
+    who_after_name: list[Text] = Field(default_factory=list)
+    adverbs: list[Text] = Field(default_factory=list)
+    particles: list[Text] = Field(default_factory=list)
+    lead: list[Text] = Field(default_factory=list)  # what may stand before a core that opens its clause (那, 这个)
+    dismissals: list[Text] = Field(default_factory=list)  # what leaves the customer to it (你等着吧, 您问商家吧)
+    excuses: list[Text] = Field(default_factory=list)  # a reason that helps no one (那天不是我值班)
+    help: list[Text] = Field(default_factory=list)  # help or action offered later in the turn: not blunt
+    subjects: list[Text] = Field(default_factory=list)  # someone else not knowing (您不知道, 他也不清楚)
+    conditions: list[Text] = Field(default_factory=list)  # if, because ... before it in its clause
+    quotes: list[Text] = Field(default_factory=list)  # the agent repeating someone's words (您是说)
+    # just before a core of a kind, what makes it a thing's state or a sense's limit: 还是不行,
+    # 一直不行 (refuse); 听不清楚 (know)
+    states: dict[Literal["know", "cannot", "refuse", "notmine"], list[Text]] = Field(default_factory=dict)
+    topics: list[Text] = Field(default_factory=list)  # what 不行 may refuse (周末, 退货, 这个)
+    # after a core of a kind, what makes it part of a longer sentence: 不知道您…, 没办法给您…, 不行的话
+    embedded: dict[Literal["know", "cannot", "refuse", "notmine"], list[Text]] = Field(default_factory=dict)
+
+
 class Window(_Strict):
     """Where in the call a rule reads. Turns are counted as the speaker's turns that took the
     floor (interjections do not count); seconds from the start or to the end of the call, or
@@ -141,6 +175,7 @@ class RuleSpec(_Strict):
     # sound with at least `script_similarity` (app.match.script). None by default: a center's own.
     scripts: list[Text] = Field(default_factory=list)
     script_similarity: float = Field(default=0.8, ge=0, le=1)
+    answers: AnswerGrammar | None = None  # forbidden rules: blunt answers, as a grammar (app.match.answers)
 
     _flat = field_validator("exceptions", "phrases", mode="before")(_flatten)
 

@@ -29,7 +29,7 @@ LEAD_MAX = max(map(len, LEADING_WORDS))
 
 @dataclass(frozen=True)
 class Candidate:
-    phrase: Phrase
+    phrase: Phrase | None  # None for what a rule's grammar found (app.match.answers)
     phrase_text: str  # with placeholders filled
     turn: int
     start: int  # in turn.norm
@@ -383,19 +383,33 @@ def _pieced(turn: Turn, start: int, end: int) -> bool:
 
 
 def _asks(lex: CompiledLexicon, turn: Turn, start: int, end: int) -> bool:
-    """Is the clause of [start, end) a question: a question mark written after it, or the clause
-    ending in 吗 ("你们公司规定就是这样吗")? A question is no answer."""
+    """Is the hit [start, end) asked rather than said (see `asks`)?"""
+    if turn.norm.find("吗", end) < 0 and not turn.sentence_breaks():  # (most turns: nothing to look at)
+        return False
+    return asks(turn, end, turn.clause_of(start, end, lex.segmenter)[1])
+
+
+# After a hit, before the 吗 that closes its clause, these begin another sentence: "那不行您还有
+# 别的问题吗" refuses, then asks something else.
+NEW_SENTENCE = ("您", "你", "我", "咱", "请", "还有")
+ASKED_REACH = 8  # the most characters between a hit and the 吗 that makes it a question
+
+
+def asks(turn: Turn, end: int, hi: int) -> bool:
+    """Does the clause of a hit ending at `end` (the clause ends at `hi`) ask: a question mark
+    written at its end (not after 吧: "你去问别人吧？" suggests), or 吗 closing the clause soon
+    after it with no new sentence begun between ("你们公司规定就是这样吗")?"""
     norm = turn.norm
     sentences = turn.sentence_breaks()
     if sentences:
         i = bisect_left(sentences, end)
-        # (a suggestion written with a question mark, "你自己去找厂家吧？", does not ask)
-        if i < len(sentences) and sentences[i] in turn.question_ends() and norm[sentences[i] - 1] != "吧":
+        if i < len(sentences) and sentences[i] <= hi and sentences[i] in turn.question_ends() \
+                and norm[sentences[i] - 1] != "吧":
             return True
-    if norm.find("吗", end) < 0:  # (most turns hold none after the hit: no clause to find)
+    if not (end < hi <= end + ASKED_REACH + 1 and norm[hi - 1] == "吗"):
         return False
-    hi = turn.clause_of(start, end, lex.segmenter)[1]
-    return hi > end and norm[hi - 1] == "吗"
+    between = norm[end:hi - 1]
+    return not any(w in between for w in NEW_SENTENCE)
 
 
 def check(phrase: Phrase, pattern: Pattern, lex: CompiledLexicon, ct: CallText, t: int,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from app.errors import ConfigError, UnscorableCall
 from app.lexicon.compiler import CompiledLexicon, Pattern, Phrase, Rule
 from app.lexicon.scripts import parse_script, script_problems
-from app.match import matcher
+from app.match import answers, matcher
 from app.match import script as scripting
 from app.match.matcher import Candidate
 from app.models import SCRIPTS, Call, CallResult, RuleResult, variable_forms
@@ -356,6 +356,8 @@ class _CallScorer:
             patterns, missing = self.patterns(phrase)
             if not missing:
                 cands += matcher.search_candidates(phrase, patterns, self.lex, self.ct, tset)
+        if rule.answers is not None:
+            cands += answers.blunt_candidates(rule.answers, self.lex, self.ct, tset)
         keep = _within(limits)
         kept = _dedupe([c for c in cands if keep(c)] if keep else cands)
         hits = [self.hit(c) for c in kept[:MAX_LISTED_HITS]]

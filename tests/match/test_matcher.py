@@ -79,7 +79,7 @@ def test_one_scan_reports_forbidden_anchors_in_the_turns_rules_read(lexicon):
 
 def test_turn_positions_with_unscanned_turns(lexicon):
     # the customer's second turn takes the floor (not a backchannel), so the agent has two turns
-    call = make_call(("customer", "这事我们不管"), ("agent", "这事我们不管"), ("customer", "喂，你说什么？"), ("agent", "不行。"))
+    call = make_call(("customer", "这事我们不管"), ("agent", "这事我们不管"), ("customer", "喂，你说什么？"), ("agent", "改天通知你。"))
     ct = build_call_text(call, lexicon.sound_lut, lexicon.speakers)
     found = scan(ct, lexicon)
     turns = {t for occ in found.values() for t, _, _ in occ}

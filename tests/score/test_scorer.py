@@ -36,7 +36,7 @@ def test_forbidden_hit_carries_checkable_evidence(lexicon):
     assert forb.status == "failed" and forb.deduction == 5.0
     (hit,) = forb.hits
     assert hit.utterance_index == 2 and hit.speaker == "agent" and hit.start_ms == 5000
-    assert hit.phrase == "我不知道" and hit.method == "exact"
+    assert hit.phrase == "不知道" and hit.method == "exact" and "我也" in hit.detail
     text = call.utterances[2].text
     assert text[hit.offset:hit.offset + len(hit.matched)] == hit.matched == "我，呃，也不知道"
     assert res.score == 95.0 and res.passed  # 95 >= pass mark, no required rule failed
@@ -108,7 +108,7 @@ def test_veto_sets_score_to_zero(lexicon):
 
 
 def test_pass_mark_is_a_setting(lexicon):
-    call = make_call(GOOD_OPEN, ("agent", "不行。"), ("agent2" if False else "customer", "啊？"), ("agent", "不知道。"),
+    call = make_call(GOOD_OPEN, ("customer", "能退吗？"), ("agent", "不行。"), ("customer", "啊？"), ("agent", "不知道。"),
                      ("customer", "好吧"), ("agent", "这事我们不管。"), ("customer", "行"), GOOD_CLOSE)
     res = score_call(call, lexicon)
     assert res.score == 85.0 and res.passed
