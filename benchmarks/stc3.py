@@ -27,7 +27,7 @@ from app.models import Call
 from app.score.scorer import score_call
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "stc3" / "dialogues_cn.jsonl"
-WORDS = ("不知道", "不清楚", "不行", "不管", "没办法", "规定")
+WORDS = ("不知道", "不清楚", "不行", "不管", "没办法", "规定", "不可以", "做不到")
 
 # (dialogue id, turn number, utterance number in that turn) -> (verdict, why). "blunt": the
 # helpdesk leaves the customer with nothing, a forbidden answer; "ok": anything else. Judged by
@@ -78,6 +78,23 @@ VERDICTS: dict[tuple[str, int, int], tuple[str, str]] = {
     ("3944143212804311", 3, 0): ("ok", "explains why booking failed and that it is fixed"),
     ("3975005538617455", 1, 0): ("ok", "explains the late-payment rule"),
     ("4054304291433421", 3, 0): ("ok", "a condition, then where to get it checked"),
+    ("3903647446189888", 5, 0): ("ok", "answers a yes/no question about the hardware with 'no' and the reason"),
+    ("3906983981287709", 1, 0): ("ok", "'no, it does not fit', and which case to search for"),
+    ("3948960789531942", 1, 0): ("ok", "answers whether tickets can be checked there: a fact, not a refusal"),
+    ("3954359370924745", 3, 0): ("blunt", "asked to undo the exchange, says only 'sorry, can't do it', nothing offered"),
+    ("3956266697447313", 3, 0): ("ok", "answers whether the blur can be removed: a fact about the phone"),
+    ("3965041341078954", 1, 0): ("ok", "'not possible for now', then how to switch the SIM for data"),
+    ("4003440894509323", 3, 0): ("ok", "'that really cannot be done', and suggests a third-party store"),
+    ("3625069127390160", 3, 0): ("ok", "'other devices cannot yet', and which models can"),
+    ("3626716880208164", 1, 0): ("ok", "apologizes, steps to try, a condition for contacting them"),
+    ("3815907342261407", 1, 0): ("ok", "'could you' asks for the order number, promises to check"),
+    ("3820053563168264", 1, 0): ("ok", "'could you' asks for the order number, promises to check"),
+    ("3821340882388779", 3, 0): ("ok", "a condition, then the steps to reset"),
+    ("3841353278718529", 1, 0): ("ok", "asks whether the speaker works, a condition for restarting"),
+    ("3925194911917206", 1, 0): ("ok", "'sorry, it cannot be chosen again': a rule, with regret"),
+    ("3932384174978618", 5, 0): ("ok", "'sorry, it is not possible', answering whether it can be done"),
+    ("3964475709818707", 3, 0): ("ok", "asks whether it stopped working after the update"),
+    ("3965392680358243", 3, 0): ("ok", "suggests trying another version to see whether it works"),
     ("4079388452755871", 1, 0): ("ok", "step-by-step help with a condition"),
     ("4186043324971365", 5, 0): ("ok", "explains the speed-limit rule of the plan"),
 }

@@ -55,6 +55,7 @@ class Core:
     text: str  # normalized
     sound: str
     kind: str
+    needs_topic: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class Answers:
     quotes: Words
     states: dict[str, Words]
     topics: Words
+    asked: Words
+    openers: Words
     embedded: dict[str, Words]
 
 
@@ -86,7 +89,7 @@ def compile_answers(spec: schema.AnswerGrammar, sound: dict[int, str]) -> tuple[
         if len(text) < 2:
             problems.append(f"answers.cores.{i}: {c.text!r} is too short to be found by itself (two characters at least)")
             continue
-        cores.append(Core(text, to_sound(text, sound), c.kind))
+        cores.append(Core(text, to_sound(text, sound), c.kind, c.needs_topic))
     for name in schema.AnswerGrammar.model_fields:
         if name == "cores":
             continue

@@ -70,6 +70,9 @@ class CoreSpec(_Strict):
     text: str = Field(min_length=1)
     # know: 不知道 / 不清楚 | cannot: 没办法 / 处理不了 | refuse: 不行 | notmine: 管不了 / 不归我们管
     kind: Literal["know", "cannot", "refuse", "notmine"]
+    # said only of a named thing to be a refusal (周末不可以, 这样不可以); bare, it answers a
+    # question of fact ("能在这里验票吗" "不可以")
+    needs_topic: bool = False
 
 
 class AnswerGrammar(_Strict):
@@ -96,6 +99,10 @@ class AnswerGrammar(_Strict):
     # 一直不行 (refuse); 听不清楚 (know)
     states: dict[Literal["know", "cannot", "refuse", "notmine"], list[Text]] = Field(default_factory=dict)
     topics: list[Text] = Field(default_factory=list)  # what 不行 may refuse (周末, 退货, 这个)
+    # after a pause, a clause holding one of these goes on from the core as a question (我不知道 /
+    # (pause) / 您之前联系的是哪位); one that does not is a new sentence (…您的工单已经提交了)
+    asked: list[Text] = Field(default_factory=list)
+    openers: list[Text] = Field(default_factory=list)  # what begins a new sentence after a pause (请问, 还有)
     # after a core of a kind, what makes it part of a longer sentence: 不知道您…, 没办法给您…, 不行的话
     embedded: dict[Literal["know", "cannot", "refuse", "notmine"], list[Text]] = Field(default_factory=dict)
 

@@ -32,6 +32,7 @@ NAME_CHARS = 3  # the longest name before 这边 taken as the agent's self-refer
 QUOTE_REACH = 10  # how far before the core a quote marker may stand in its sentence
 CONDITION_REACH = 12  # how far before it a condition may begin (如果那个您还是 / 不清楚)
 FILLER = "那个"  # a filler ASR keeps as a word
+ASKED_CHARS = 16  # how far past a pause a clause that asks may go on from the core
 # How far after the answer help may start and still be the help that answers it ("我不太清楚，
 # 我帮您查一下"), not something said later in a long turn about another matter: the reach of
 # a `scope: after` exception.
@@ -48,17 +49,23 @@ def blunt_candidates(g: Answers, lex: CompiledLexicon, ct: CallText, turns: set[
         if t < first_question:
             continue  # nothing asked yet: no answer
         turn = ct.turns[t]
-        for end_pos, (length, ids) in g.automaton.iter(turn.sound):
-            start, end = end_pos + 1 - length, end_pos + 1
+        found = sorted(((end_pos + 1 - length, end_pos + 1, ids) for end_pos, (length, ids) in g.automaton.iter(turn.sound)),
+                       key=lambda f: f[0] - f[1])
+        judged: list[tuple[int, int]] = []
+        for start, end, ids in found:  # longest first: 不清楚 inside 搞不清楚 is judged as that
+            if any(a <= start and end <= b for a, b in judged):
+                continue
+            judged.append((start, end))
             for i in ids:
-                cand = judge(g.cores[i], g, lex, turn, t, start, end)
+                cand = judge(g.cores[i], g, lex, turn, t, start, end, ct.timed)
                 if cand is not None:
                     out.append(cand)
                     break
     return out
 
 
-def judge(core: Core, g: Answers, lex: CompiledLexicon, turn: Turn, t: int, start: int, end: int) -> Candidate | None:
+def judge(core: Core, g: Answers, lex: CompiledLexicon, turn: Turn, t: int, start: int, end: int,
+          timed: bool = True) -> Candidate | None:
     """The core found at [start, end) of the turn as a blunt answer, or None."""
     norm, sound = turn.norm, turn.sound
     heard = norm[start:end]
@@ -76,38 +83,52 @@ def judge(core: Core, g: Answers, lex: CompiledLexicon, turn: Turn, t: int, star
             return None
     lo, hi = turn.clause_of(start, end, lex.segmenter)
     # where the recognizer began a fragment, a clause may begin too (it cuts where the speaker
-    # paused): "…不会扣费" / "不行这个不能退"
+    # paused): "…不会扣费" / "不行这个不能退". At its end, the other side's 嗯 alone, with no pause,
+    # does not end the answer: "不晓得 / 嗯 / 不要紧" goes on.
     frags = turn.frag_starts
+    # who and adverbs are read back across the other side's interjections and the recognizer's
+    # cuts inside a word ("客户一般" / 嗯 / "都不晓得")
+    said_from = lo
+    breaks = turn.breaks(lex.segmenter)
+    while said_from > 0 and (said_from in turn.cut_ins or not _word_boundary(lex, turn, said_from)):
+        said_from = breaks[bisect_left(breaks, said_from) - 1]
+    lo = said_from
     cut = frags[bisect_right(frags, start) - 1]
     if cut > lo and _word_boundary(lex, turn, cut):  # (not where it cut a word: "这个肯" / "定不行")
         lo = cut
-    k = bisect_left(frags, end)
-    if k < len(frags) and frags[k] < hi and _word_boundary(lex, turn, frags[k]):
-        hi = frags[k]
+    if not timed:  # with no times, where one fragment ends is all there is to tell a pause by
+        k = bisect_left(frags, end)
+        if k < len(frags) and frags[k] < hi and _word_boundary(lex, turn, frags[k]):
+            hi = frags[k]
+    written = turn.sentence_breaks()
     if asks(turn, end, hi):
         return None
     # -- before it
     states = g.states.get(core.kind)
     bare = start - 2 if norm.endswith(FILLER, 0, start) else start  # (还是那个不行)
-    if states is not None and states.ends(norm, sound, bare):
+    repeated = norm.endswith(core.text, 0, start)  # 不行不行: said twice, not 行不行
+    if states is not None and not repeated and states.ends(norm, sound, bare):
         return None
-    pos = _strip(g.adverbs, norm, sound, start, lo)
-    who = g.who.ends(norm, sound, pos) if pos > lo else 0
-    if not who and pos > lo and g.who_after_name.ends(norm, sound, pos):
+    pos = _strip(g.adverbs, norm, sound, start, said_from)
+    who = g.who.ends(norm, sound, pos) if pos > said_from else 0
+    if not who and pos > said_from and g.who_after_name.ends(norm, sound, pos):
         who = g.who_after_name.ends(norm, sound, pos)
-        who += min(NAME_CHARS, pos - who - lo)  # the name before 这边
+        who += min(NAME_CHARS, pos - who - said_from)  # the name before 这边
     if not who and g.subjects.ends(norm, sound, pos):
         return None  # someone else does not know (您不知道, 很多用户都不知道)
     left = pos - who
-    left = _strip(g.adverbs, norm, sound, left, lo)
+    left = _strip(g.adverbs, norm, sound, left, said_from)
     # a condition or a question form may stand in an earlier clause of the sentence (如果 / 没办法
     # 开机的话), or hold the core itself (知不知道, 行不行)
     if g.conditions.within(norm, sound, max(_sentence_start(turn, start), start - CONDITION_REACH), end) \
             or _quoted(g, turn, start):
         return None
+    lo = min(lo, left)
     topic = norm[lo:left]
     if core.kind == "refuse" and topic and not (g.topics.ends(norm, sound, left) or g.lead.starts(norm, sound, lo) == len(topic)):
         return None  # 空调不行, 信号不行: a thing's state, not a refusal
+    if core.needs_topic and not (topic and g.topics.ends(norm, sound, left)):
+        return None  # "不可以的哈，本身就不支持": answers a question of fact
     # -- after it
     k = end
     # what follows is read up to the end of its sentence as written, across the clause ends a
@@ -117,6 +138,14 @@ def judge(core: Core, g: Answers, lex: CompiledLexicon, turn: Turn, t: int, star
     said_to = sentences[i] if i < len(sentences) else len(norm)
     embedded = g.embedded.get(core.kind)
     while k < said_to:  # past particles and fillers (不行，那个，的话 is a condition too)
+        if (k in breaks or k == hi) and (k not in turn.cut_ins or k in written):
+            # a particle, a comma or a pause ends it (不晓得呀 / 您的工单…), unless what follows
+            # is its condition (不行 / (pause) / 的话…) or, for not knowing, the question of what is
+            # not known (我不知道 / (pause) / 您之前联系的是哪位, 不清楚啊您那边具体是什么情况)
+            if norm.startswith("的话", k) or core.kind == "know" and not g.openers.starts(norm, sound, k) \
+                    and g.asked.within(norm, sound, k, min(said_to, k + ASKED_CHARS)):
+                return None
+            break
         if embedded is not None and embedded.starts(norm, sound, k) and not g.dismissals.starts(norm, sound, k):
             return None  # 不知道您…, 不清楚的话, 没办法给您…
         n = g.particles.starts(norm, sound, k)
@@ -125,13 +154,16 @@ def judge(core: Core, g: Answers, lex: CompiledLexicon, turn: Turn, t: int, star
         k += n
     how = None
     finish = k
-    if k >= hi:
-        how = "and its clause ends"
+    if k >= hi and (hi not in turn.cut_ins or hi in written or g.openers.starts(norm, sound, hi)):
+        how = "and its clause ends"  # (past the other side's 嗯, a new sentence: "不知道 / 好吧 / 好的再见")
     elif (n := g.dismissals.starts(norm, sound, k)):
         how, finish = f"and a dismissal {norm[k:k + n]!r}", k + n
     elif (n := g.excuses.starts(norm, sound, k)):
         how, finish = f"and an excuse {norm[k:k + n]!r}", k + n
-    elif core.kind == "refuse" and (not topic or g.lead.starts(norm, sound, lo) == len(topic)):
+    elif core.kind == "refuse" and (not topic or g.lead.starts(norm, sound, lo) == len(topic)) \
+            and (k > end or g.lead.starts(norm, sound, k)):
+        # a refusal opening its clause, then why: "不行这个不能退", "不行，那个…" (not 不可以 + what
+        # cannot be done, a modal: "目前不可以快捷选择…")
         how = f"opening its clause before {norm[k:min(hi, k + 8)]!r}"
     if how is None:
         return None

@@ -93,11 +93,11 @@ class Turn:
     is needed to map a position back to the utterance and character it came from."""
 
     __slots__ = ("index", "speaker", "utterances", "texts", "norm", "sound", "frag_starts", "minor", "joins",
-                 "pauses", "_breaks", "_maps", "_words", "_sentences", "_questions", "found")
+                 "pauses", "cut_ins", "_breaks", "_maps", "_words", "_sentences", "_questions", "found")
 
     def __init__(self, index: int, speaker: str, utterances: tuple[int, ...], texts: list[str], norm: str, sound: str,
                  frag_starts: tuple[int, ...], minor: bool = False, joins: tuple[int, ...] = (),
-                 pauses: tuple[int, ...] = ()):
+                 pauses: tuple[int, ...] = (), cut_ins: tuple[int, ...] = ()):
         self.index = index
         self.speaker = speaker
         self.utterances = utterances  # indexes into call.utterances, in order
@@ -110,6 +110,9 @@ class Turn:
         # fragment starts after the other side spoke and a pause of `remark_ms` or more went by
         # (timed calls): what comes after is another remark ("…帮您" / "喂" / a second later "好")
         self.pauses = pauses
+        # fragment starts where the other side's interjection (嗯, 对) alone cut in, no pause:
+        # the speaker may be going on with the same sentence
+        self.cut_ins = cut_ins
         self._breaks = self._maps = self._words = self._sentences = self._questions = None
         self.found: dict | None = None  # the matcher's per-turn findings (exceptions anywhere in the turn)
 
@@ -238,6 +241,7 @@ class Turn:
         self.frag_starts = self.frag_starts[:k]
         self.joins = tuple(j for j in self.joins if j < cut)
         self.pauses = tuple(j for j in self.pauses if j < cut)
+        self.cut_ins = tuple(j for j in self.cut_ins if j < cut)
         return tail
 
 
@@ -505,7 +509,7 @@ class CallText:
                 turn = Turn(index, speaker, (k,), [texts[k]], norm, sound, (0,), minor)
                 utterance_turn[k] = index
             else:
-                frag_starts, joins, pauses, size, prev = [0], [], [], lens[k], k
+                frag_starts, joins, pauses, cut_ins, size, prev = [0], [], [], [], lens[k], k
                 for k in members[1:]:
                     frag_starts.append(size)
                     gap = starts[k] - ends[prev] if ends[prev] is not None and starts[k] is not None else 0
@@ -513,6 +517,8 @@ class CallText:
                         pauses.append(size)
                     if k != prev + 1 or gap >= pause:
                         joins.append(size)
+                    if k != prev + 1 and gap < pause:
+                        cut_ins.append(size)
                     size += lens[k]
                     prev = k
                 if members[-1] - members[0] == len(members) - 1:
@@ -522,7 +528,7 @@ class CallText:
                     norm = "".join([norm_all[nb[k]:nb[k + 1]] for k in members])
                     sound = "".join([sound_all[nb[k]:nb[k + 1]] for k in members])
                 turn = Turn(index, speaker, tuple(members), [texts[k] for k in members], norm, sound,
-                            tuple(frag_starts), minor, tuple(joins), tuple(pauses))
+                            tuple(frag_starts), minor, tuple(joins), tuple(pauses), tuple(cut_ins))
                 if members[-1] - members[0] != len(members) - 1:
                     merged.append(turn)
                 for k in members:
