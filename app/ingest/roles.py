@@ -25,6 +25,11 @@ _SERVICE = re.compile(r"为您|帮您|给您|请您|麻烦您|您的|您这边|�
                       r"感谢您|感谢来电|祝您|再见|工号|客服|不好意思")
 # ... and what a caller says of their own things to the service
 _CALLER = re.compile(r"你们|我家|我的|我买|我们家|我这个|我那个|你好我|喂你好|什么时候能|怎么回事|太差|投诉你")
+# A caller telling their own story: what happened to them, their phone, their money, their family
+# (我昨天…才发现, 扣我的钱, 我孩子). An agent hardly ever talks like this about themselves.
+_NARRATION = re.compile(r"我(昨天|前天|今天早上|当时|从来|根本|一直在|才发现|发现|又没|也没|没有(点|订|开|同意|操作|玩|用|回复))|"
+                        r"扣(了)?我|给我扣|我的(钱|手机|卡|话费|账户|号码)|我(这)?手机|我(妈|爸|孩子|老公|老婆|家里|儿子|女儿)|"
+                        r"我都不知道|怎么突然|怎么回事|为啥|凭什么|我买的|我充的")
 _PUNCT = re.compile(r"[\s，。、！？；：,.!?;:…~\-\"'“”‘’]")
 FIRST_TURNS = 3  # a speaker's utterances read for the greeting and the company's name
 MARGIN = 3  # how much more agent-like the agent must sound than anyone else
@@ -45,6 +50,45 @@ class Settled:
     method: str  # format | mapped | inferred
     agent: str | None  # the agent's speaker label as the format writes it
     reason: str
+
+
+def has_narration(text: str) -> bool:
+    """Could `text` hold a caller's story at all (two cues of one)? One search."""
+    return len(_NARRATION.findall(text)) >= 2
+
+
+def narration(text: str) -> list[str]:
+    """The cues of a caller's own story in `text` when they outweigh the service's way of
+    talking by two or more (else []): speech labelled as the agent's that reads like this is
+    likely the customer's, put on the agent's side by the recognizer."""
+    told = _NARRATION.findall(text)
+    if len(told) < 2:
+        return []
+    cues = [m.group(0) for m in _NARRATION.finditer(text)]
+    return cues if len(cues) - len(_SERVICE.findall(text)) >= 2 else []
+
+
+def sounds_like(text: str) -> tuple[int, int]:
+    """(agent-like, caller-like) cues in a stretch of one side's speech: the service's way of
+    talking, and a caller's way of talking about their own things."""
+    return len(_SERVICE.findall(text)) + 3 * len(_GREETING.findall(text)), len(_CALLER.findall(text)) + len(
+        _NARRATION.findall(text))
+
+
+def names_company(first: str, forms: tuple[str, ...]) -> bool:
+    """Does `first` (a speaker's first turns, punctuation gone) name the company: a form as
+    written, or one of three characters or more with half of them in place (东方永红 for
+    东方雨虹, the recognizer slipping on the rest)?"""
+    for f in forms:
+        if f in first:
+            return True
+        n = len(f)
+        if n >= 3:
+            need = (n + 1) // 2
+            for i in range(len(first) - n + 1):
+                if sum(a == b for a, b in zip(first[i:i + n], f, strict=True)) >= need and first[i] == f[0]:
+                    return True
+    return False
 
 
 def _describe(labels: list[str | None]) -> str:
@@ -101,7 +145,7 @@ def _infer(raw: RawCall, labels: list[str | None], company: tuple[str, ...]) -> 
         first = _PUNCT.sub("", "|".join(texts[:FIRST_TURNS]))
         whole = "|".join(texts)[:READ_CHARS]
         greets[x] = bool(_GREETING.search(first))
-        names[x] = any(f in first for f in forms)
+        names[x] = names_company(first, forms)
         service[x] = len(_SERVICE.findall(whole))
         caller[x] = len(_CALLER.findall(whole))
 

@@ -228,6 +228,7 @@ class CompiledLexicon:
     brands: dict[str, Brand] = field(default_factory=dict)  # variable name -> how its brand is heard
     retired: tuple[str, ...] = ()  # ids of rules removed for good (lexicon.yaml `retired:`)
     greetings: tuple[str, ...] = ()  # what a script's {greeting} slot accepts (sound-encoded)
+    agent_openings: tuple[str, ...] = ()  # normalized: see schema.LexiconSettings
     _templates: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -422,6 +423,7 @@ class _Builder:
             variables=dict(declared), pinyin_pairs=self.pairs, policy=policy, brands=brands,
             greetings=tuple(sorted({to_sound(normalize(g), self.sound) for g in self.source.settings.script_slots.greeting
                                     if normalize(g)}, key=len, reverse=True)),
+            agent_openings=tuple(w for w in map(normalize, self.source.settings.agent_openings) if w),
         )
 
     def _brands(self, declared: dict[str, schema.VariableSpec]) -> dict[str, Brand]:

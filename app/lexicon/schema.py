@@ -253,6 +253,10 @@ class LexiconSettings(_Strict):
     # Recorded prompts on the agent's channel: from the first of these to the end of that agent
     # turn, the speech is a machine's (a satisfaction survey), not the agent's.
     prompts: list[str] = Field(default_factory=list)
+    # What only an agent says opening a call (为您服务, 有什么可以帮您): found where the call
+    # begins in speech labelled as the customer's, it is the agent's opening put on the wrong
+    # side by the recognizer, and the opening rules read it there too (saying so).
+    agent_openings: list[Text] = Field(default_factory=list)
     variables: dict[str, VariableSpec] = Field(default_factory=dict)
     retired: list[str] = Field(default_factory=list)
     script_slots: ScriptSlots = Field(default_factory=lambda: ScriptSlots())

@@ -33,6 +33,7 @@ QUOTE_REACH = 10  # how far before the core a quote marker may stand in its sent
 CONDITION_REACH = 12  # how far before it a condition may begin (如果那个您还是 / 不清楚)
 FILLER = "那个"  # a filler ASR keeps as a word
 ASKED_CHARS = 16  # how far past a pause a clause that asks may go on from the core
+ASKED_SENTENCE = 24  # how far after the core a question mark may close its sentence and make it a question
 # How far after the answer help may start and still be the help that answers it ("我不太清楚，
 # 我帮您查一下"), not something said later in a long turn about another matter: the reach of
 # a `scope: after` exception.
@@ -101,7 +102,7 @@ def judge(core: Core, g: Answers, lex: CompiledLexicon, turn: Turn, t: int, star
         if k < len(frags) and frags[k] < hi and _word_boundary(lex, turn, frags[k]):
             hi = frags[k]
     written = turn.sentence_breaks()
-    if asks(turn, end, hi):
+    if asks(turn, end, hi) or _asked_sentence(turn, end):
         return None
     # -- before it
     states = g.states.get(core.kind)
@@ -188,6 +189,15 @@ def _strip(words, norm: str, sound: str, pos: int, lo: int) -> int:
             break
         pos -= n
     return pos
+
+
+def _asked_sentence(turn: Turn, end: int) -> bool:
+    """The sentence holding the core, as written, closes with a question mark soon after it
+    ("…没有办法，现在只能把这个关了是吗？"): it asks, whoever asks it."""
+    sentences = turn.sentence_breaks()
+    i = bisect_left(sentences, end)
+    return i < len(sentences) and sentences[i] - end <= ASKED_SENTENCE and sentences[i] in turn.question_ends() \
+        and turn.norm[sentences[i] - 1] != "吧"
 
 
 def _reads_apart(lex: CompiledLexicon, norm: str, pos: int) -> bool:

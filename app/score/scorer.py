@@ -6,12 +6,14 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from app.errors import ConfigError, UnscorableCall
+from app.ingest import roles
 from app.lexicon.compiler import CompiledLexicon, Pattern, Phrase, Rule
 from app.lexicon.scripts import parse_script, script_problems
 from app.match import answers, matcher
 from app.match import script as scripting
 from app.match.matcher import Candidate
 from app.models import SCRIPTS, Call, CallResult, RuleResult, variable_forms
+from app.text.normalize import normalize
 from app.text.turns import CallText, build_call_text
 
 
@@ -142,6 +144,63 @@ class _CallScorer:
         self.values = _variables(call, config)
         self.anchors = matcher.scan(self.ct, lex)
         self._holds = None
+        self._narrated: dict[int, list[str]] | None = None
+        self.role_warnings: list[str] = []  # what a rule found doubtful about the roles
+
+    # -- roles that look wrong ---------------------------------------------------------------
+
+    def narrated(self) -> dict[int, list[str]]:
+        """Agent utterances that read like the caller's own story -> its cues (roles.narration)."""
+        if self._narrated is None:
+            utts = self.call.utterances
+            self._narrated = {}
+            agent = [i for i, u in enumerate(utts) if u.speaker == "agent"]
+            joined = "\n".join(utts[i].text for i in agent)
+            if roles.has_narration(joined):  # (one search over the agent's words: most calls hold none)
+                for i in agent:
+                    cues = roles.narration(utts[i].text)
+                    if cues:
+                        self._narrated[i] = cues
+        return self._narrated
+
+    def role_notes(self) -> list[str]:
+        notes = list(self.role_warnings)
+        notes += [f"utterance {i}, the agent's, reads like the caller's own story ({', '.join(map(repr, cues[:3]))}): "
+                  "likely the customer's speech on the agent's side; no forbidden phrase is read in it"
+                  for i, cues in sorted(self.narrated().items())]
+        sides = {"agent": [], "customer": []}
+        for u in self.call.utterances:
+            sides[u.speaker].append(u.text)
+        agent_like, agent_caller = roles.sounds_like("|".join(sides["agent"])[:roles.READ_CHARS])
+        customer_like, customer_caller = roles.sounds_like("|".join(sides["customer"])[:roles.READ_CHARS])
+        if customer_like - customer_caller >= roles.MARGIN + agent_like - agent_caller and agent_caller > agent_like:
+            notes.append(f"the agent's side talks like a caller ({agent_caller} caller's phrases against {agent_like} "
+                         f"of the service's) and the customer's like the agent ({customer_like} against "
+                         f"{customer_caller}): the roles may be swapped, and these verdicts rest on them")
+        return notes
+
+    def misplaced_opening(self, rule: Rule) -> dict | None:
+        """A required rule of the agent's opening failed: where the call begins with speech
+        labelled as the customer's that holds what only an agent says opening a call, the
+        recognizer put the agent's opening on the wrong side; read it there."""
+        utts = self.call.utterances
+        first = utts[0]
+        if first.speaker != "customer" or not self.lex.agent_openings:
+            return None
+        text = normalize(first.text)
+        said = next((w for w in self.lex.agent_openings if w in text), None)
+        if said is None:
+            return None
+        moved = self.call.model_copy(update={"utterances": [first.model_copy(update={"speaker": "agent"})],
+                                             "source": None})
+        result = _CallScorer(moved, self.lex, self.config).required(rule)
+        if result["status"] != "passed":
+            return None
+        for h in result["hits"]:
+            h["speaker"] = "customer"
+        self.role_warnings.append(f"utterance 0, labelled the customer's, opens the call with the agent's words "
+                                  f"({said!r}): read as the agent's opening for rule {rule.id!r}")
+        return result
 
     def prompt_notes(self) -> list[str]:
         return [f"utterance {u} on is a recorded prompt ({marker!r}) to the end of that agent turn; it is not "
@@ -339,6 +398,10 @@ class _CallScorer:
                         # the center's own script says best what was missing, where there is one
                         nearest = self.script_nearest(script) if script is not None else self.nearest(rule, gi, turns)
                     break
+        if failures and (rule.window.first_turns or rule.window.first_seconds) and rule.speaker == "agent":
+            moved = self.misplaced_opening(rule)
+            if moved is not None:
+                return moved
         return _result(rule, [self.hit(c) for c in _dedupe(hits)], _deduct(rule, failures), nearest, failed=failures > 0)
 
     def forbidden(self, rule: Rule) -> dict:
@@ -359,6 +422,9 @@ class _CallScorer:
         if rule.answers is not None:
             cands += answers.blunt_candidates(rule.answers, self.lex, self.ct, tset)
         keep = _within(limits)
+        narrated = self.narrated()
+        if narrated:  # the caller's story on the agent's side accuses no agent
+            cands = [c for c in cands if (c.where or self.ct.turns[c.turn].original(c.start, c.end))[0] not in narrated]
         kept = _dedupe([c for c in cands if keep(c)] if keep else cands)
         hits = [self.hit(c) for c in kept[:MAX_LISTED_HITS]]
         note = f"{len(kept)} hits, the first {MAX_LISTED_HITS} listed" if len(kept) > MAX_LISTED_HITS else None
@@ -484,5 +550,5 @@ def score_call(call: Call, lex: CompiledLexicon, config: ScoringConfig = Scoring
     return CallResult.model_validate({"call_id": call.call_id, "agent_id": call.agent_id, "score": score,
                                       "passed": passed, "lexicon_version": lex.version, "rules": results,
                                       "warnings": call.time_warnings(scorer.ct.starts) + scorer.prompt_notes()
-                                                  + scorer.echo_notes(),
+                                                  + scorer.echo_notes() + scorer.role_notes(),
                                       "source": call.source})
