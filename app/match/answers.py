@@ -192,12 +192,16 @@ def _strip(words, norm: str, sound: str, pos: int, lo: int) -> int:
 
 
 def _asked_sentence(turn: Turn, end: int) -> bool:
-    """The sentence holding the core, as written, closes with a question mark soon after it
-    ("…没有办法，现在只能把这个关了是吗？"): it asks, whoever asks it."""
+    """The sentence holding the core, as written, closes with a question mark soon after it, in
+    the same fragment ("…没有办法，现在只能把这个关了是吗？"): it asks, whoever asks it."""
     sentences = turn.sentence_breaks()
     i = bisect_left(sentences, end)
-    return i < len(sentences) and sentences[i] - end <= ASKED_SENTENCE and sentences[i] in turn.question_ends() \
-        and turn.norm[sentences[i] - 1] != "吧"
+    if i == len(sentences) or sentences[i] - end > ASKED_SENTENCE or sentences[i] not in turn.question_ends() \
+            or turn.norm[sentences[i] - 1] == "吧":
+        return False
+    frags = turn.frag_starts  # (in the fragment that holds the core: the next one may be another's words)
+    k = bisect_right(frags, end - 1)
+    return k == len(frags) or sentences[i] <= frags[k]
 
 
 def _reads_apart(lex: CompiledLexicon, norm: str, pos: int) -> bool:

@@ -2,7 +2,8 @@
 
 A script is aligned with the agent's speech in the rule's window as a whole: each of its
 characters heard by the same or a near sound costs nothing, each one missing or written
-otherwise costs one, each extra character inside the aligned stretch costs one. Slots are part
+otherwise costs one (half where its syllable's initial or final was heard right: 你 for 您), each
+extra character inside the aligned stretch costs half. Slots are part
 of the script: `{greeting}` is any greeting word (weighed as two characters), `{number}` any
 run of digits or Chinese numerals (one; a garbled number, such as 久了 for 九六, costs its
 weight), and a variable's slot each of its written forms. The similarity is one minus the
@@ -30,6 +31,10 @@ NUMERALS = frozenset("0123456789零〇一二三四五六七八九十幺两")
 GREETING_WEIGHT = 2  # what a {greeting} slot weighs, in characters
 NUMBER_WEIGHT = 1
 GARBLED_CHARS = 6  # the most characters a slot heard as something else may take up
+NEAR_COST = 0.5  # a character heard with its syllable's initial or final right
+# A word the agent or the recognizer added (能够帮助你 for 能帮您) takes less from a script read than
+# a word of it left out.
+EXTRA_COST = 0.5
 MAX_ALTERNATIVES = 8  # forms of the variables tried, at most
 MAX_WINDOW = 2000  # characters of the window read (an opening or a closing is far shorter)
 
@@ -163,11 +168,17 @@ def _runs(mask: list[bool]) -> list[tuple[int, int]]:
 
 
 def align(alt: Alternative, win: Window, greet_spans: list[tuple[int, int]],
-          number_runs: list[tuple[int, int]]) -> tuple[float, int, int]:
+          number_runs: list[tuple[int, int]], halves: dict[str, tuple[str, str]] | None = None) -> tuple[float, int, int]:
     """(cost, start, end) of the cheapest placement of the script in the window: edit distance
-    with a free start and end in the window. Each cell keeps where its path began."""
+    with a free start and end in the window. Each cell keeps where its path began. With
+    `halves` (sound class -> initial, final), a syllable heard with its initial or its final
+    right costs half (你 for 您, 这 for 再)."""
     n = len(win.sound)
     codes = np.frombuffer(win.sound.encode("utf-32-le"), dtype="<u4")
+    if halves:
+        parts = [halves.get(c, (c, c)) for c in win.sound]
+        initials = np.array([p[0] for p in parts], dtype=object)
+        finals = np.array([p[1] for p in parts], dtype=object)
     idx = np.arange(n + 1)
     prev = np.zeros(n + 1)  # free start: the script may begin anywhere
     began = idx.copy()
@@ -181,7 +192,11 @@ def align(alt: Alternative, win: Window, greet_spans: list[tuple[int, int]],
         w = row.weight
         cur, cst = prev + w, began.copy()  # the row not heard at all
         if row.kind == "c":
-            take(cur, cst, slice(1, None), prev[:-1] + (codes != ord(row.sound)), began[:-1])
+            miss = (codes != ord(row.sound)).astype(np.float64)
+            if halves and row.sound in halves:
+                initial, final = halves[row.sound]
+                miss[(miss > 0) & ((initials == initial) | (finals == final))] = NEAR_COST
+            take(cur, cst, slice(1, None), prev[:-1] + miss, began[:-1])
         else:
             # a slot heard as something else: up to GARBLED_CHARS characters for its weight
             for k in range(1, min(GARBLED_CHARS, n) + 1):
@@ -196,11 +211,11 @@ def align(alt: Alternative, win: Window, greet_spans: list[tuple[int, int]],
                         k = a + int(np.argmin(prev[a:j]))
                         if prev[k] < cur[j]:
                             cur[j], cst[j] = prev[k], began[k]
-        # extra characters inside the stretch: one each (the running minimum, carried along)
-        v = cur - idx
+        # extra characters inside the stretch: EXTRA_COST each (the running minimum, carried along)
+        v = cur - idx * EXTRA_COST
         low = np.minimum.accumulate(v)
         at = np.maximum.accumulate(np.where(v == low, idx, 0))
-        prev, began = low + idx, cst[at]
+        prev, began = low + idx * EXTRA_COST, cst[at]
     end = int(np.argmin(prev))
     return float(prev[end]), int(began[end]), end
 
@@ -228,7 +243,7 @@ def _heard(alt: Alternative, win: Window, start: int, end: int, greet_spans, num
 
 
 def best_match(scripts: list[tuple[str, list[Alternative]]], win: Window,
-               greetings: tuple[str, ...]) -> ScriptMatch | None:
+               greetings: tuple[str, ...], halves: dict[str, tuple[str, str]] | None = None) -> ScriptMatch | None:
     """The script (of the rule's, each with its alternatives) heard best in the window."""
     if not win.sound:
         return None
@@ -237,7 +252,7 @@ def best_match(scripts: list[tuple[str, list[Alternative]]], win: Window,
     best = None
     for number, (text, alts) in enumerate(scripts, 1):
         for alt in alts:
-            cost, start, end = align(alt, win, greet_spans, number_runs)
+            cost, start, end = align(alt, win, greet_spans, number_runs, halves)
             sim = max(0.0, 1 - cost / alt.weight)
             if best is None or sim > best[0]:
                 best = (sim, number, text, alt, start, end)

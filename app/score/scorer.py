@@ -14,6 +14,7 @@ from app.match import script as scripting
 from app.match.matcher import Candidate
 from app.models import SCRIPTS, Call, CallResult, RuleResult, variable_forms
 from app.text.normalize import normalize
+from app.text.pinyin import class_halves
 from app.text.turns import CallText, build_call_text
 
 
@@ -340,7 +341,8 @@ class _CallScorer:
                 scripts.append((text, alts))
         if not scripts:
             return None
-        return scripting.best_match(scripts, scripting.window_text(self.ct, turns, limits), self.lex.greetings)
+        return scripting.best_match(scripts, scripting.window_text(self.ct, turns, limits), self.lex.greetings,
+                                    class_halves(self.lex.pinyin_pairs))
 
     def script_hit(self, m: scripting.ScriptMatch, total: int) -> dict:
         first, last = self.ct.turns[m.turn], self.ct.turns[m.end_turn]

@@ -147,6 +147,19 @@ def sound_variants(text: str, pairs: tuple[str, ...], limit: int = 32) -> list[s
     return out
 
 
+@lru_cache(maxsize=8)
+def class_halves(pairs: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    """Sound-class character -> (initial, final) of its folded syllable: two syllables that
+    share one of them are near (这 zhe and 再 zai, with zh folded to z), a slip a listener
+    half-hears."""
+    _, classes = _syllables(pairs)
+    out = {}
+    for syllable, ch in classes.items():
+        initial = next((i for i in INITIALS if syllable.startswith(i)), "")
+        out[ch] = (initial, syllable[len(initial):])
+    return out
+
+
 def to_sound(normalized: str, table: dict[int, str]) -> str:
     return normalized.translate(table)
 
