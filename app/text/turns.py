@@ -343,6 +343,7 @@ def _group(speakers: list[str], starts: list[int | None], ends: list[int | None]
 ECHO_MIN_CHARS = 2  # a single character (对, 嗯) repeated is no evidence of an echo
 ECHO_LEAD_MS = 150  # an echo may seem to start this much before its original (the recognizer's times)
 ECHO_EXACT_MS = 2000  # in a fragment this short, when each of its words was said is known well enough
+ECHO_TIE_MS = 50  # the same words starting this close on both sides: which came first cannot be told
 
 
 def find_echoes(speakers: list[str], starts: list[int], ends: list[int], lens: list[int], sound_of,
@@ -402,13 +403,16 @@ def find_echoes(speakers: list[str], starts: list[int], ends: list[int], lens: l
         span = ends[g] - starts[g]
         said = starts[g] + span * (at - pos) / max(1, len(snd))  # when those words began
         # (within a long fragment that time is a rough guess)
-        slack = ECHO_LEAD_MS + (span // 5 if span > ECHO_EXACT_MS else 0)
+        if at == pos:  # its very beginning: when that was said is known
+            slack = ECHO_TIE_MS
+        else:
+            slack = ECHO_LEAD_MS + (span // 5 if span > ECHO_EXACT_MS else 0)
         delay = start - said
         if delay < -slack:
             continue  # it came first: if anything, the other side repeats it
         if delay > window_ms + slack:
             continue  # said well after: a reply in the same words ("好的再见" / "再见")
-        if snd == heard and abs(start - starts[g]) <= ECHO_LEAD_MS:
+        if snd == heard and abs(start - starts[g]) <= ECHO_TIE_MS:
             first = min(p, order.index(g))
             floor = next((speakers[j] for j in reversed(order[:first])
                           if j not in echoes and lens[j] >= ECHO_MIN_CHARS), None)

@@ -55,6 +55,8 @@ def test_the_same_words_at_the_same_moment_belong_to_who_held_the_floor():
     assert find_echoes(speakers, [0, 2000, 2000], [1500, 2600, 2600], [9, 9, 9], sounds.__getitem__, 500) == {2: 1}
     speakers = ["agent", "customer", "agent"]
     assert find_echoes(speakers, [0, 2000, 2000], [1500, 2600, 2600], [9, 9, 9], sounds.__getitem__, 500) == {1: 2}
+    # a little apart, the later one is the echo, whoever held the floor
+    assert find_echoes(speakers, [0, 2000, 2120], [1500, 2600, 2720], [9, 9, 9], sounds.__getitem__, 500) == {2: 1}
 
 
 def test_without_times_no_echo_is_looked_for_and_the_result_says_so(lexicon):
