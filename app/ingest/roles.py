@@ -68,11 +68,14 @@ def narration(text: str) -> list[str]:
     return cues if len(cues) - len(_SERVICE.findall(text)) >= 2 else []
 
 
-def sounds_like(text: str) -> tuple[int, int]:
-    """(agent-like, caller-like) cues in a stretch of one side's speech: the service's way of
-    talking, and a caller's way of talking about their own things."""
-    return len(_SERVICE.findall(text)) + 3 * len(_GREETING.findall(text)), len(_CALLER.findall(text)) + len(
-        _NARRATION.findall(text))
+def caller_cues(text: str) -> int:
+    """How many of a caller's ways of talking (their own things, their story) `text` holds."""
+    return len(_CALLER.findall(text)) + len(_NARRATION.findall(text))
+
+
+def agent_cues(text: str) -> int:
+    """How many of the service's ways of talking `text` holds (a service greeting weighs 3)."""
+    return len(_SERVICE.findall(text)) + 3 * len(_GREETING.findall(text))
 
 
 def names_company(first: str, forms: tuple[str, ...]) -> bool:

@@ -4,7 +4,7 @@ Matching is app.match.answers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ahocorasick
 
@@ -19,35 +19,71 @@ BY_SOUND = 3  # words this long or longer are found by their sound
 class Words:
     """A list of words to find at a position of a turn: a word of three characters or more by
     its sound (问一下 written 闻一下), a shorter one as written, since one or two characters'
-    sound stand for too many others (是否 sounds like 时候 once f/h are folded)."""
+    sound stand for too many others (是否 sounds like 时候 once f/h are folded). Indexed by
+    first and last character, and held in two automata, so a test costs a lookup, not a walk
+    through the list."""
 
-    items: tuple[tuple[str, str], ...]  # (normalized, sound), longest first
+    written: tuple[str, ...]  # the short words, as normalized
+    heard: tuple[tuple[str, str], ...]  # the long ones: (normalized, sound)
+    _first: dict = field(default_factory=dict, compare=False, repr=False)  # (text?, char) -> keys, longest first
+    _last: dict = field(default_factory=dict, compare=False, repr=False)
+    _automata: tuple = field(default=(None, None), compare=False, repr=False)
 
     @classmethod
     def of(cls, words, sound: dict[int, str]) -> Words:
-        found = {normalize(w) for w in words} - {""}
-        return cls(tuple(sorted(((w, to_sound(w, sound)) for w in found), key=lambda x: -len(x[0]))))
-
-    def _is(self, word: str, snd: str, norm: str, sounds: str, at: int) -> bool:
-        if len(word) < BY_SOUND:
-            return norm.startswith(word, at)
-        return sounds.startswith(snd, at)
+        found = sorted({normalize(w) for w in words} - {""}, key=lambda w: (-len(w), w))
+        written = tuple(w for w in found if len(w) < BY_SOUND)
+        heard = tuple((w, to_sound(w, sound)) for w in found if len(w) >= BY_SOUND)
+        first: dict = {}
+        last: dict = {}
+        for key, on_sound in [*((w, False) for w in written), *((snd, True) for _, snd in heard)]:
+            first.setdefault((on_sound, key[0]), []).append(key)
+            last.setdefault((on_sound, key[-1]), []).append(key)
+        automata = tuple(_automaton(keys) for keys in (written, [snd for _, snd in heard]))
+        return cls(written, heard, first, last, automata)
 
     def starts(self, norm: str, sounds: str, at: int) -> int:
         """The length of the longest word starting at `at`, or 0."""
-        return next((len(w) for w, s in self.items if at >= 0 and self._is(w, s, norm, sounds, at)), 0)
+        if at < 0 or at >= len(norm):
+            return 0
+        best = 0
+        for on_sound, text in ((False, norm), (True, sounds)):
+            for key in self._first.get((on_sound, text[at]), ()):
+                if len(key) > best and text.startswith(key, at):
+                    best = len(key)
+                    break
+        return best
 
     def ends(self, norm: str, sounds: str, at: int) -> int:
         """The length of the longest word ending at `at`, or 0."""
-        return next((len(w) for w, s in self.items if at - len(w) >= 0 and self._is(w, s, norm, sounds, at - len(w))), 0)
+        if at <= 0 or at > len(norm):
+            return 0
+        best = 0
+        for on_sound, text in ((False, norm), (True, sounds)):
+            for key in self._last.get((on_sound, text[at - 1]), ()):
+                if len(key) > best and text.endswith(key, 0, at):
+                    best = len(key)
+                    break
+        return best
 
-    def within(self, norm: str, sounds: str, lo: int, hi: int) -> str | None:
-        """The first word found inside [lo, hi), as written in the lexicon."""
-        for w, s in self.items:
-            at = norm.find(w, lo, hi) if len(w) < BY_SOUND else sounds.find(s, lo, hi)
-            if at >= 0:
-                return w
+    def within(self, norm: str, sounds: str, lo: int, hi: int) -> bool:
+        """Is any of the words inside [lo, hi)?"""
+        if hi <= lo:
+            return False
+        for automaton, text in zip(self._automata, (norm, sounds), strict=True):
+            if automaton is not None and next(automaton.iter(text[lo:hi]), None) is not None:
+                return True
+        return False
+
+
+def _automaton(keys) -> ahocorasick.Automaton | None:
+    if not keys:
         return None
+    a = ahocorasick.Automaton()
+    for key in keys:
+        a.add_word(key, len(key))
+    a.make_automaton()
+    return a
 
 
 @dataclass(frozen=True)

@@ -41,17 +41,25 @@ HELP_REACH = SCOPE_REACH["after"]
 
 
 def blunt_candidates(g: Answers, lex: CompiledLexicon, ct: CallText, turns: set[int]) -> list[Candidate]:
-    """Every blunt answer in the given turns (agent turns, in practice)."""
-    customer = ct.speaker_turn_ids("customer", minor=False)
+    """Every blunt answer in the given turns (agent turns, in practice). The cores are found by
+    one automaton pass over the call's scanned text, as the phrases are (matcher.scan)."""
+    if not ct.joined:
+        return []
     # (a transcript of the agent alone: every turn answers; a customer who only said 喂: none)
-    first_question = customer[0] if customer else len(ct.turns) if ct.speaker_turn_ids("customer") else -1
+    first_question = next((t.index for t in ct.turns if t.speaker == "customer" and not t.minor), None)
+    if first_question is None:
+        first_question = len(ct.turns) if any(t.speaker == "customer" for t in ct.turns) else -1
+    by_turn: dict[int, list] = {}
+    offsets, turn_at = ct.offsets, ct.turn_at
+    for end_pos, (length, ids) in g.automaton.iter(ct.joined):
+        t = turn_at(end_pos)
+        if t in turns and t >= first_question:  # (before the customer asks anything, nothing is an answer)
+            end = end_pos + 1 - offsets[t]
+            by_turn.setdefault(t, []).append((end - length, end, ids))
     out = []
-    for t in sorted(turns):
-        if t < first_question:
-            continue  # nothing asked yet: no answer
+    for t, found in sorted(by_turn.items()):
         turn = ct.turns[t]
-        found = sorted(((end_pos + 1 - length, end_pos + 1, ids) for end_pos, (length, ids) in g.automaton.iter(turn.sound)),
-                       key=lambda f: f[0] - f[1])
+        found.sort(key=lambda f: f[0] - f[1])
         judged: list[tuple[int, int]] = []
         for start, end, ids in found:  # longest first: 不清楚 inside 搞不清楚 is judged as that
             if any(a <= start and end <= b for a, b in judged):
@@ -73,15 +81,25 @@ def judge(core: Core, g: Answers, lex: CompiledLexicon, turn: Turn, t: int, star
     slips = sum(a != b for a, b in zip(heard, core.text, strict=True))
     if slips > sound_slips_allowed(len(core.text)) or (slips and lex.segmenter.is_word(heard)):
         return None
-    lo_w, cuts = turn.word_bounds(lex.segmenter, start, end)
-    if (end - lo_w) not in cuts or not _reads_apart(lex, norm, end):
-        return None  # it runs into a longer word: 不行驶, however the recognizer cut it
-    if (start - lo_w) not in cuts:
-        # a word of the dictionary may begin with an adverb (真不知道, 这都不知道); anything else
-        # before it inside that word makes it another word
-        word_start = lo_w + max(c for c in cuts if c < start - lo_w)
-        if _strip(g.adverbs, norm, sound, start, word_start) != word_start:
-            return None
+    # -- what rules it out at once, read around the core within its sentence as written (most
+    # cores found are innocent: this spares finding their clause)
+    states = g.states.get(core.kind)
+    bare = start - 2 if norm.endswith(FILLER, 0, start) else start  # (还是那个不行)
+    repeated = norm.endswith(core.text, 0, start)  # 不行不行: said twice, not 行不行
+    if states is not None and not repeated and states.ends(norm, sound, bare):
+        return None
+    # a condition or a question form may stand in an earlier clause of the sentence (如果 / 没办法
+    # 开机的话), or hold the core itself (知不知道, 行不行)
+    sentence_from = _sentence_start(turn, start)
+    if g.conditions.within(norm, sound, max(sentence_from, start - CONDITION_REACH), end) or _quoted(g, turn, start):
+        return None
+    pos = _strip(g.adverbs, norm, sound, start, sentence_from)
+    if not g.who.ends(norm, sound, pos) and g.subjects.ends(norm, sound, pos):
+        return None  # someone else does not know (您不知道, 很多用户都不知道)
+    embedded = g.embedded.get(core.kind)
+    if embedded is not None and turn.unbroken(end) and embedded.starts(norm, sound, end) \
+            and not g.dismissals.starts(norm, sound, end):
+        return None  # 不知道您…, 不清楚的话, 没办法给您…
     lo, hi = turn.clause_of(start, end, lex.segmenter)
     # where the recognizer began a fragment, a clause may begin too (it cuts where the speaker
     # paused): "…不会扣费" / "不行这个不能退". At its end, the other side's 嗯 alone, with no pause,
@@ -91,7 +109,8 @@ def judge(core: Core, g: Answers, lex: CompiledLexicon, turn: Turn, t: int, star
     # cuts inside a word ("客户一般" / 嗯 / "都不晓得")
     said_from = lo
     breaks = turn.breaks(lex.segmenter)
-    while said_from > 0 and (said_from in turn.cut_ins or not _word_boundary(lex, turn, said_from)):
+    joins = turn.joins
+    while said_from > 0 and (said_from in turn.cut_ins or said_from in joins and not _word_boundary(lex, turn, said_from)):
         said_from = breaks[bisect_left(breaks, said_from) - 1]
     lo = said_from
     cut = frags[bisect_right(frags, start) - 1]
@@ -105,25 +124,13 @@ def judge(core: Core, g: Answers, lex: CompiledLexicon, turn: Turn, t: int, star
     if asks(turn, end, hi) or _asked_sentence(turn, end):
         return None
     # -- before it
-    states = g.states.get(core.kind)
-    bare = start - 2 if norm.endswith(FILLER, 0, start) else start  # (还是那个不行)
-    repeated = norm.endswith(core.text, 0, start)  # 不行不行: said twice, not 行不行
-    if states is not None and not repeated and states.ends(norm, sound, bare):
-        return None
     pos = _strip(g.adverbs, norm, sound, start, said_from)
     who = g.who.ends(norm, sound, pos) if pos > said_from else 0
     if not who and pos > said_from and g.who_after_name.ends(norm, sound, pos):
         who = g.who_after_name.ends(norm, sound, pos)
         who += min(NAME_CHARS, pos - who - said_from)  # the name before 这边
-    if not who and g.subjects.ends(norm, sound, pos):
-        return None  # someone else does not know (您不知道, 很多用户都不知道)
     left = pos - who
     left = _strip(g.adverbs, norm, sound, left, said_from)
-    # a condition or a question form may stand in an earlier clause of the sentence (如果 / 没办法
-    # 开机的话), or hold the core itself (知不知道, 行不行)
-    if g.conditions.within(norm, sound, max(_sentence_start(turn, start), start - CONDITION_REACH), end) \
-            or _quoted(g, turn, start):
-        return None
     lo = min(lo, left)
     topic = norm[lo:left]
     if core.kind == "refuse" and topic and not (g.topics.ends(norm, sound, left) or g.lead.starts(norm, sound, lo) == len(topic)):
@@ -137,7 +144,6 @@ def judge(core: Core, g: Answers, lex: CompiledLexicon, turn: Turn, t: int, star
     sentences = turn.sentence_breaks()
     i = bisect_left(sentences, end)
     said_to = sentences[i] if i < len(sentences) else len(norm)
-    embedded = g.embedded.get(core.kind)
     while k < said_to:  # past particles and fillers (不行，那个，的话 is a condition too)
         if (k in breaks or k == hi) and (k not in turn.cut_ins or k in written):
             # a particle, a comma or a pause ends it (不晓得呀 / 您的工单…), unless what follows
@@ -171,6 +177,8 @@ def judge(core: Core, g: Answers, lex: CompiledLexicon, turn: Turn, t: int, star
     helped = g.help.within(norm, sound, finish, min(len(norm), finish + HELP_REACH))
     if helped:
         return None  # help offered later in the turn: 我不太清楚，我帮您查一下
+    if not _own_word(g, lex, turn, start, end):
+        return None
     begin = left if who or left < pos else pos
     where = turn.evidence(begin, finish) or turn.evidence(start, end)
     if where is None:
@@ -204,6 +212,25 @@ def _asked_sentence(turn: Turn, end: int) -> bool:
     return k == len(frags) or sentences[i] <= frags[k]
 
 
+def _own_word(g: Answers, lex: CompiledLexicon, turn: Turn, start: int, end: int) -> bool:
+    """Does the core stand as a word of its own: it does not run into a longer word (不行驶,
+    however the recognizer cut it), and what a dictionary word holding its start begins with is
+    an adverb (真不知道, 这都不知道), nothing else? (Checked last: jieba is the costliest step.)"""
+    norm = turn.norm
+    lo_w, cuts = turn.word_bounds(lex.segmenter, start, end)
+    if (end - lo_w) not in cuts:
+        return False
+    joins = turn.joins  # (word_bounds reads each side of a join apart: read it straight on too)
+    j = bisect_left(joins, end)
+    if j < len(joins) and joins[j] <= end + 4 and not _reads_apart(lex, norm, end):
+        return False
+    if (start - lo_w) not in cuts:
+        word_start = lo_w + max(c for c in cuts if c < start - lo_w)
+        if _strip(g.adverbs, norm, turn.sound, start, word_start) != word_start:
+            return False
+    return True
+
+
 def _reads_apart(lex: CompiledLexicon, norm: str, pos: int) -> bool:
     """Is `pos` a word boundary of the text read straight on, fragments or not ("不行" / "驶的
     时候" reads 不行驶)?"""
@@ -226,4 +253,4 @@ def _sentence_start(turn: Turn, pos: int) -> int:
 def _quoted(g: Answers, turn: Turn, start: int) -> bool:
     """A quote marker (您是说, 师傅说) ends shortly before the core, in the same sentence."""
     lo = max(_sentence_start(turn, start), start - QUOTE_REACH - 4)
-    return g.quotes.within(turn.norm, turn.sound, lo, start) is not None
+    return g.quotes.within(turn.norm, turn.sound, lo, start)

@@ -169,12 +169,17 @@ class _CallScorer:
         notes += [f"utterance {i}, the agent's, reads like the caller's own story ({', '.join(map(repr, cues[:3]))}): "
                   "likely the customer's speech on the agent's side; no forbidden phrase is read in it"
                   for i, cues in sorted(self.narrated().items())]
-        sides = {"agent": [], "customer": []}
-        for u in self.call.utterances:
-            sides[u.speaker].append(u.text)
-        agent_like, agent_caller = roles.sounds_like("|".join(sides["agent"])[:roles.READ_CHARS])
-        customer_like, customer_caller = roles.sounds_like("|".join(sides["customer"])[:roles.READ_CHARS])
-        if customer_like - customer_caller >= roles.MARGIN + agent_like - agent_caller and agent_caller > agent_like:
+        utts = self.call.utterances
+        agent = "|".join(u.text for u in utts if u.speaker == "agent")[:roles.READ_CHARS]
+        agent_caller = roles.caller_cues(agent)
+        if not agent_caller:  # (the usual case: nothing of a caller's on the agent's side, nothing more to read)
+            return notes
+        agent_like = roles.agent_cues(agent)
+        if agent_caller <= agent_like:
+            return notes
+        customer = "|".join(u.text for u in utts if u.speaker == "customer")[:roles.READ_CHARS]
+        customer_like, customer_caller = roles.agent_cues(customer), roles.caller_cues(customer)
+        if customer_like - customer_caller >= roles.MARGIN + agent_like - agent_caller:
             notes.append(f"the agent's side talks like a caller ({agent_caller} caller's phrases against {agent_like} "
                          f"of the service's) and the customer's like the agent ({customer_like} against "
                          f"{customer_caller}): the roles may be swapped, and these verdicts rest on them")

@@ -233,6 +233,7 @@ def _breaks_table() -> tuple[dict[int, str | None], re.Pattern]:
     return table, re.compile("[" + re.escape(marked) + "]")
 
 
+@lru_cache(maxsize=65_536)  # (agents say the same sentences over and over)
 def all_breaks(text: str) -> tuple[tuple[int, ...], ...]:
     """(clause_breaks, sentence_breaks, particle_breaks, question_ends) of `text` in one pass:
     positions in `normalize(text)`. A question mark ends a clause and a sentence too."""

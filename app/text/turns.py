@@ -93,7 +93,7 @@ class Turn:
     is needed to map a position back to the utterance and character it came from."""
 
     __slots__ = ("index", "speaker", "utterances", "texts", "norm", "sound", "frag_starts", "minor", "joins",
-                 "pauses", "cut_ins", "_breaks", "_maps", "_words", "_sentences", "_questions", "found")
+                 "pauses", "cut_ins", "_breaks", "_marks", "_maps", "_words", "_sentences", "_questions", "found")
 
     def __init__(self, index: int, speaker: str, utterances: tuple[int, ...], texts: list[str], norm: str, sound: str,
                  frag_starts: tuple[int, ...], minor: bool = False, joins: tuple[int, ...] = (),
@@ -113,7 +113,7 @@ class Turn:
         # fragment starts where the other side's interjection (嗯, 对) alone cut in, no pause:
         # the speaker may be going on with the same sentence
         self.cut_ins = cut_ins
-        self._breaks = self._maps = self._words = self._sentences = self._questions = None
+        self._breaks = self._marks = self._maps = self._words = self._sentences = self._questions = None
         self.found: dict | None = None  # the matcher's per-turn findings (exceptions anywhere in the turn)
 
     def word_bounds(self, segmenter, start: int, end: int) -> tuple[int, frozenset[int] | set[int]]:
@@ -169,25 +169,39 @@ class Turn:
         return self._questions
 
     def _find_breaks(self, segmenter, clauses: bool) -> None:
-        out: set[int] = {0, len(self.norm), *self.joins}
-        sentences: list[int] = []
-        questions: list[int] = []
-        norm = self.norm
-        for start, text in zip(self.frag_starts, self.texts, strict=True):
-            clause, sentence, particle, question = all_breaks(text)
-            out.update(start + b for b in clause)
-            sentences.extend(start + b for b in sentence)
-            questions.extend(start + b for b in question)
-            for b in particle:
-                p = start + b
+        if self._sentences is None:  # the punctuation of each fragment, read once
+            out: set[int] = {0, len(self.norm), *self.joins}
+            sentences: list[int] = []
+            questions: list[int] = []
+            particles: list[int] = []
+            for start, text in zip(self.frag_starts, self.texts, strict=True):
+                clause, sentence, particle, question = all_breaks(text)
+                out.update(start + b for b in clause)
+                sentences.extend(start + b for b in sentence)
+                questions.extend(start + b for b in question)
+                particles.extend(start + b for b in particle)
+            self._sentences = tuple(sentences)
+            self._questions = tuple(questions)
+            self._marks = (out, particles)
+        if clauses and self._breaks is None:
+            # (particles are checked against words only when a segmenter is given)
+            out, particles = self._marks
+            out = set(out)
+            norm = self.norm
+            for p in particles:
                 if segmenter is not None and norm[p - 1:p] in FINAL_PARTICLES and (
                         segmenter.is_word(norm[p - 2:p]) or segmenter.is_word(norm[p - 1:p + 1])):
                     continue
                 out.add(p)
-        if clauses:  # (particles are checked against words only when a segmenter is given)
             self._breaks = tuple(sorted(out))
-        self._sentences = tuple(sentences)
-        self._questions = tuple(questions)
+
+    def unbroken(self, pos: int) -> bool:
+        """Is there no possible clause end at `pos`: no punctuation, no particle, no join?
+        (Read without jieba: a cheap first test before `breaks`.)"""
+        if self._sentences is None:
+            self._find_breaks(None, clauses=False)
+        out, particles = self._marks
+        return pos not in out and pos not in particles
 
     def clause_of(self, start: int, end: int, segmenter=None) -> tuple[int, int]:
         """The clause around [start, end): from the last break at or before `start` to the
