@@ -26,9 +26,18 @@ def _iso_only(value):
     return value
 
 
+# A time is kept in UTC: one a day inside the years' ends stays inside them in any time zone
+# (2999-12-31T23:59:59-14:00 would be the year 3000 in UTC, and no cursor could name it).
+FIRST_TIME, LAST_TIME = date(FIRST_YEAR, 1, 2), date(LAST_YEAR, 12, 30)
+
+
 def _in_years(value):
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise PydanticCustomError("time_range", "must be a time between {first} and {last}",
+    if isinstance(value, datetime):
+        if not FIRST_TIME <= value.date() <= LAST_TIME:
+            raise PydanticCustomError("time_range", "must be a time between {first} and {last}",
+                                      {"first": FIRST_TIME.isoformat(), "last": LAST_TIME.isoformat()})
+    elif not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise PydanticCustomError("time_range", "must be a day between {first} and {last}",
                                   {"first": f"{FIRST_YEAR}-01-01", "last": f"{LAST_YEAR}-12-31"})
     return value
 
@@ -43,8 +52,25 @@ def _no_nul(value: str | None) -> str | None:
     return value
 
 
-# Identifiers: never empty of meaning to a database (PostgreSQL refuses NUL in text).
-Ident = Annotated[str, AfterValidator(_no_nul)]
+def _ident(value: str | None) -> str | None:
+    if value is not None and value and not value.strip():
+        raise PydanticCustomError("blank", "is only blanks; give a name a person can find the call by")
+    return _no_nul(value)
+
+
+# Identifiers: never empty of meaning to a person (all blanks) or to a database (PostgreSQL
+# refuses NUL in text).
+Ident = Annotated[str, AfterValidator(_ident)]
+
+
+def _no_bool(value):
+    # JSON true is not a time: Python would read it as 1.
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "must be a whole number of milliseconds, not true or false")
+    return value
+
+
+Millis = Annotated[int | None, BeforeValidator(_no_bool), Field(default=None, ge=0)]
 
 Speaker = Literal["agent", "customer"]
 _TEXT, _START, _END = attrgetter("text"), attrgetter("start_ms"), attrgetter("end_ms")
@@ -58,8 +84,8 @@ class Utterance(BaseModel):
 
     speaker: Speaker
     text: str
-    start_ms: int | None = Field(default=None, ge=0)
-    end_ms: int | None = Field(default=None, ge=0)
+    start_ms: Millis = None
+    end_ms: Millis = None
 
 
 class Source(BaseModel):

@@ -244,7 +244,8 @@ def _decode_cursor(cursor: str, sort: str):
     else (hand-made, from another sort, cut short) is an InputError, before any SQL."""
     try:
         made_for, key, call_id = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
-    except (ValueError, TypeError, UnicodeError, RecursionError):
+        call_id.encode("utf-8")  # (a lone surrogate is no call id a database can hold)
+    except (ValueError, TypeError, UnicodeError, RecursionError, AttributeError):
         raise InputError(_BAD_CURSOR) from None
     if made_for != sort or not isinstance(call_id, str) or "\x00" in call_id:
         raise InputError(_BAD_CURSOR)
@@ -257,12 +258,20 @@ def _decode_cursor(cursor: str, sort: str):
             key = datetime.fromisoformat(key)
         except ValueError:
             raise InputError(_BAD_CURSOR) from None
-        if key.tzinfo is None or not FIRST_YEAR <= key.year <= LAST_YEAR:
+        # (every stored time lies within the years in UTC, and so does every cursor made from one)
+        if key.tzinfo is None or not FIRST_YEAR <= key.year <= LAST_YEAR or \
+                not FIRST_YEAR <= key.astimezone(UTC).year <= LAST_YEAR:
             raise InputError(_BAD_CURSOR)
         return key, call_id
-    if isinstance(key, bool) or not isinstance(key, (int, float)) or not math.isfinite(key):
+    if isinstance(key, bool) or not isinstance(key, (int, float)):
         raise InputError(_BAD_CURSOR)
-    return float(key), call_id
+    try:
+        key = float(key)  # (a number too large for a float: OverflowError)
+    except OverflowError:
+        raise InputError(_BAD_CURSOR) from None
+    if not math.isfinite(key):
+        raise InputError(_BAD_CURSOR)
+    return key, call_id
 
 
 def list_calls(*, session: Session, where: CallFilter, zone: ZoneInfo, sort: str = "started_at",
@@ -275,16 +284,20 @@ def list_calls(*, session: Session, where: CallFilter, zone: ZoneInfo, sort: str
     total = _count(session, where, conds, zone)
     stmt: Select = select(CallRow.call_id, CallRow.agent_id, CallRow.team_id, CallRow.started_at, CallRow.score,
                           CallRow.passed, CallRow.lexicon_version, column.label("sort_key")).where(*conds)
+    # A call with no start time sorts as if after every time, on both databases (PostgreSQL's
+    # own order, which its indexes serve: NULLS LAST ascending, NULLS FIRST descending), and the
+    # cursor walks across from the times to them and back, so paging reaches every call once.
     if cursor:
         key, last_id = _decode_cursor(cursor, sort)
         if descending:
             after = or_(column < key, and_(column == key, CallRow.call_id < last_id)) if key is not None else \
-                and_(column.is_(None), CallRow.call_id < last_id)
+                or_(column.is_not(None), and_(column.is_(None), CallRow.call_id < last_id))
         else:
-            after = or_(column > key, and_(column == key, CallRow.call_id > last_id)) if key is not None else \
-                and_(column.is_(None), CallRow.call_id > last_id)
+            after = or_(column > key, and_(column == key, CallRow.call_id > last_id), column.is_(None)) \
+                if key is not None else and_(column.is_(None), CallRow.call_id > last_id)
         stmt = stmt.where(after)
-    order = (column.desc(), CallRow.call_id.desc()) if descending else (column.asc(), CallRow.call_id.asc())
+    order = (column.desc().nulls_first(), CallRow.call_id.desc()) if descending else \
+        (column.asc().nulls_last(), CallRow.call_id.asc())
     rows = session.execute(stmt.order_by(*order).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]

@@ -73,6 +73,10 @@ BODIES = {
     "nul in a variable's name": _with(variables={"com\u0000pany": "瑞丰"}),
     "started_at at the end of time": _with(started_at="9999-12-31T23:59:59-14:00"),
     "started_at at the start of time": _with(started_at="0001-01-01T00:00:00Z"),
+    "started_at past 2999 in UTC": _with(started_at="2999-12-31T23:59:59-14:00"),
+    "started_at before 1900 in UTC": _with(started_at="1900-01-01T00:00:00+14:00"),
+    "start_ms true": _with(utterances=[{"speaker": "agent", "text": "x", "start_ms": True}]),
+    "end_ms false": _with(utterances=[{"speaker": "agent", "text": "x", "end_ms": False}]),
     "started_at as digits": _with(started_at="20261102"),
     "started_at as a number": _with(started_at=1700000000),
     "started_at not a time": _with(started_at="yesterday"),
@@ -83,6 +87,8 @@ BODIES = {
     "no agent speech": _with(utterances=[{"speaker": "customer", "text": "喂"}]),
     "call_id too long": _with(call_id="x" * 201),
     "empty call_id": _with(call_id=""),
+    "blank call_id": _with(call_id="   "),
+    "blank agent_id": _with(agent_id="\t"),
     "a list, not a call": [GOOD],
     "a string": "call",
 }
@@ -145,6 +151,10 @@ QUERIES = [
     "/v1/calls?cursor=" + _cursor([1], 2),
     "/v1/calls?cursor=" + _cursor("score", 1e308, "x\u0000") + "&sort=score",
     "/v1/calls?cursor=" + base64.urlsafe_b64encode(b"[" * 5000).decode(),
+    "/v1/calls?cursor=" + _cursor("score", int("9" * 400), "x") + "&sort=score",
+    "/v1/calls?cursor=" + _cursor("score", -int("9" * 400), "x") + "&sort=score&order=asc",
+    "/v1/calls?cursor=" + base64.urlsafe_b64encode(b'["started_at", null, "\\ud800"]').decode(),
+    "/v1/calls?cursor=" + _cursor("started_at", "2999-12-31T23:59:59-14:00", "x"),
 ]
 
 
