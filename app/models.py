@@ -70,7 +70,10 @@ def _no_bool(value):
     return value
 
 
-Millis = Annotated[int | None, BeforeValidator(_no_bool), Field(default=None, ge=0)]
+# A time within a call, in milliseconds: at most 15 digits (some systems send Unix epoch
+# milliseconds, 13 digits). Readers refuse longer digit strings before converting them.
+MAX_MS = 10**15 - 1
+Millis = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=MAX_MS)]
 
 Speaker = Literal["agent", "customer"]
 _TEXT, _START, _END = attrgetter("text"), attrgetter("start_ms"), attrgetter("end_ms")
@@ -84,8 +87,8 @@ class Utterance(BaseModel):
 
     speaker: Speaker
     text: str
-    start_ms: Millis = None
-    end_ms: Millis = None
+    start_ms: Millis | None = None
+    end_ms: Millis | None = None
 
 
 class Source(BaseModel):

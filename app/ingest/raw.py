@@ -14,6 +14,8 @@ from typing import Any, TypedDict
 import msgspec
 from pydantic_core import from_json
 
+from app.models import MAX_MS
+
 _DECODE = msgspec.json.Decoder()
 
 
@@ -100,18 +102,26 @@ def number(value: Any, where: str | tuple) -> float | None:
     try:
         out = float(value)
     except (TypeError, ValueError):
-        raise MalformedInput(f"{place(where)}: expected a number, got {value!r}") from None
+        raise MalformedInput(f"{place(where)}: expected a number, got {_short(value)}") from None
     except OverflowError:  # (an integer beyond any float)
-        raise MalformedInput(f"{place(where)}: a time too large, got {str(value)[:20]}…") from None
+        raise MalformedInput(f"{place(where)}: a time too large, got {_short(value)}") from None
     if not math.isfinite(out) or out < 0:
-        raise MalformedInput(f"{place(where)}: expected a time of zero or more, got {value!r}")
+        raise MalformedInput(f"{place(where)}: expected a time of zero or more, got {_short(value)}")
     return out
+
+
+def ms_digits(value: Any) -> bool:
+    """Whether value is a time in milliseconds written as digits, short enough to convert."""
+    return type(value) is str and len(value) <= _MS_DIGITS and value.isdecimal()
+
+
+_MS_DIGITS = len(str(MAX_MS))
 
 
 def ms(value: Any, where: str | tuple, scale: float = 1.0) -> int | None:
     """A time in milliseconds from a value in some unit (scale: milliseconds per unit)."""
     kind = type(value)
-    if kind is int and value >= 0 and scale == 1.0:
+    if kind is int and 0 <= value <= MAX_MS and scale == 1.0:
         return value  # the usual case, at once
     f = value if kind is int or kind is float else _float(value) if kind is str else -1.0  # ("1.234": seconds as text)
     if 0 <= f < _INF:
@@ -119,11 +129,20 @@ def ms(value: Any, where: str | tuple, scale: float = 1.0) -> int | None:
             scaled = f * scale
         except OverflowError:  # (an integer beyond any float)
             scaled = _INF
-        if scaled < _INF:
+        if scaled <= MAX_MS:
             return round(scaled)
     if number(value, where) is None:  # missing or empty; else it says what is wrong with the value
         return None
-    raise MalformedInput(f"{place(where)}: a time too large, got {value!r}")
+    raise MalformedInput(f"{place(where)}: a time too large (at most {MAX_MS} ms), got {_short(value)}")
+
+
+def _short(value: Any) -> str:
+    """A value for a message, cut short (Python will not even write an int of 5,000 digits)."""
+    if type(value) is int and abs(value) >= 10**18:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
+    if type(value) is str and len(value) > 24:
+        return repr(value[:24]) + "…"
+    return repr(value)[:60]
 
 
 def key(obj: dict, name: str) -> str:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-from app.ingest.raw import FormatMismatch, MalformedInput, RawCall, RawUtterance, utterance
+from app.ingest.raw import FormatMismatch, MalformedInput, RawCall, RawUtterance, ms_digits, utterance
+from app.models import MAX_MS
 
 AGENT_WORDS = ("人工客服", "AI客服", "坐席", "座席", "客服", "机器人", "销售", "agent", "Agent", "AGENT")
 CUSTOMER_WORDS = ("来电人", "客户", "用户", "customer", "Customer", "CUSTOMER")
@@ -129,6 +130,13 @@ def _stamp_ms(text: str) -> int:
     return int(round(seconds * 1000))
 
 
+def _seconds_ms(text: str, number: int) -> int:
+    value = float(text) * 1000  # (inf for hundreds of digits)
+    if not value <= MAX_MS:
+        raise MalformedInput(f"line {number}: the time {text[:24]}{'…' if len(text) > 24 else ''}s is too large")
+    return int(value)
+
+
 def plain_text(text: str) -> list[RawCall]:
     """Turns one per line, each led by a speaker (`坐席：`, `客户:`, `A:`, `说话人 1：`,
     `[SPEAKER_00]:`), optionally numbered and timed; a line with no speaker continues the
@@ -145,11 +153,10 @@ def plain_text(text: str) -> list[RawCall]:
             attrs = dict(_ATTR.findall(li.group("attrs")))
             if "silences" in attrs.get("class", ""):
                 continue
-            try:
-                start = int(attrs["start"]) if "start" in attrs else None
-                end = int(attrs["end"]) if "end" in attrs else None
-            except ValueError:
-                raise MalformedInput(f"line {number}: start / end are not whole milliseconds") from None
+            if not all(ms_digits(attrs[k]) for k in ("start", "end") if k in attrs):
+                raise MalformedInput(f"line {number}: start / end are not whole milliseconds (up to 15 digits)")
+            start = int(attrs["start"]) if "start" in attrs else None
+            end = int(attrs["end"]) if "end" in attrs else None
             line = _TAG.sub("", li.group("body")).strip()
         line = _NUMBER.sub("", line, count=1)
         m = _STAMP.match(line)
@@ -157,7 +164,7 @@ def plain_text(text: str) -> list[RawCall]:
             if m.group("a"):
                 start = _stamp_ms(m.group("a"))
             else:
-                start, end = int(float(m.group("s1")) * 1000), int(float(m.group("s2")) * 1000)
+                start, end = (_seconds_ms(m.group(g), number) for g in ("s1", "s2"))
             line = line[m.end():]
         name, role, rest = _speaker(line)
         if name is None:

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from app.ingest.raw import RawCall, RawUtterance, label
+from app.ingest.raw import RawCall, RawUtterance, label, ms_digits
 from app.ingest.vendors import DIRECTIONS, TOP_KEYS, connect_roles, huawei_role, speech_analytics_role
 
 try:  # compiled at install where a C compiler is at hand (hatch_build.py); else the Python read below
@@ -388,8 +388,8 @@ def _iflytek(order: str, call_id: str | None) -> list[RawCall] | None:
     sts = [s.st for s in sentences]
     names = _labels([st.rl for st in sts])
     starts, ends = [st.bg for st in sts], [st.ed for st in sts]
-    if names is None or not all(map(str.isdecimal, starts)) or not all(map(str.isdecimal, ends)):
-        return None  # (times as digits, in ms; anything else is for the general reader to judge)
+    if names is None or not all(map(ms_digits, starts)) or not all(map(ms_digits, ends)):
+        return None  # (times as up to 15 digits, in ms; anything else is for the general reader to judge)
     out: list[RawUtterance] = [{"speaker": names[st.rl], "text": w.strip(), "start_ms": int(a), "end_ms": int(b)}
                                for st, w, a, b in zip(sts, words, starts, ends, strict=True)]
     return [RawCall("iflytek", out, call_id=call_id)]

@@ -22,6 +22,7 @@ from app.ingest.raw import (
     key,
     label,
     ms,
+    ms_digits,
     objects,
     place,
     utterance,
@@ -197,8 +198,8 @@ def iflytek(doc: Any) -> list[RawCall]:
             text = _words(st, i)
         rl, bg, ed = st.get("rl"), st.get("bg"), st.get("ed")
         out.append({"speaker": rl.strip() or None if type(rl) is str else label(rl), "text": text.strip(),
-                    "start_ms": int(bg) if type(bg) is str and bg.isdecimal() else ms(bg, ("lattice", i, "st.bg")),
-                    "end_ms": int(ed) if type(ed) is str and ed.isdecimal() else ms(ed, ("lattice", i, "st.ed"))})
+                    "start_ms": int(bg) if ms_digits(bg) else ms(bg, ("lattice", i, "st.bg")),
+                    "end_ms": int(ed) if ms_digits(ed) else ms(ed, ("lattice", i, "st.ed"))})
     return [RawCall("iflytek", out, call_id=call_id)]
 
 
@@ -377,8 +378,10 @@ def speech_analytics(doc: Any) -> list[RawCall]:
             current["end_ms"] = end if end is not None else current["end_ms"]
     meta = get(doc, "metadata")
     direction = get(meta, "Direction")
-    direction = DIRECTIONS.get(int(direction)) \
-        if isinstance(direction, (int, str)) and str(direction).isdigit() else None
+    # (1 or "1"; anything else, "²" or 5,000 digits among them, says no direction)
+    direction = DIRECTIONS.get(direction) if type(direction) is int else \
+        DIRECTIONS.get(int(direction)) if type(direction) is str and 0 < len(direction) <= 3 and direction.isdecimal() \
+        else None
     started = get(meta, "Local_audio_start_time")
     return [RawCall("speech-analytics", out, call_id=label(get(meta, "ContactID")) or label(get(doc, "mediaId")),
                     started_at=started if isinstance(started, str) else None, direction=direction)]

@@ -274,6 +274,18 @@ ODD_BODIES = [b"null", b"true", b"1", b'"x"', b"[]", b"{}", b"[null]", b"[1, 2]"
               b"code=0&resultDetail=%5B1%5D", b"[00:00:01] \xe5\x9d\x90\xe5\xb8\xad\xef\xbc\x9a"]
 
 
+_HUGE = "9" * 5000  # (beyond the 4,300 digits Python converts to an int)
+ODD_BODIES += [
+    b'{"content": {"orderResult": "{\\"lattice\\": [{\\"json_1best\\": \\"{\\\\\\"st\\\\\\": {\\\\\\"bg\\\\\\": \\\\\\"'
+    + _HUGE.encode() + b'\\\\\\", \\\\\\"ed\\\\\\": \\\\\\"1\\\\\\", \\\\\\"rl\\\\\\": \\\\\\"1\\\\\\"}}\\"}]}"}}',
+    ("[" + _HUGE[:400] + "s -> 1s] 坐席：您好").encode(), ("[1s -> " + _HUGE[:400] + "s] 坐席：您好").encode(),
+    ('<li start="' + _HUGE + '" end="1">坐席：您好</li>').encode(),
+    b'{"Result": {"Sentences": [{"ChannelId": 0, "BeginTime": "' + _HUGE.encode() + b'", "Text": "x"}]}}',
+    b'{"Result": {"Sentences": [{"ChannelId": 0, "BeginTime": 1e308, "Text": "x"}]}}',
+    b'{"segments": [{"start": 1e300, "end": 1e301, "text": "x", "speaker": "A"}]}',
+]
+
+
 @pytest.mark.parametrize("fmt", [None, *FORMATS])
 def test_odd_bodies_in_every_format_are_refused_never_crash(fmt):
     """Whatever the body and the format asked for: calls, or an InputError saying why."""
@@ -282,6 +294,41 @@ def test_odd_bodies_in_every_format_are_refused_never_crash(fmt):
             read_body(body, fmt, Hints(call_id="odd", agent="0"))
         except InputError:
             pass
+
+
+def _iflytek_times(bg: str, ed: str) -> bytes:
+    sentences = [{"st": {"bg": bg, "ed": ed, "rl": "1", "rt": [{"ws": [{"cw": [{"w": "您好", "wp": "n"}]}]}]}},
+                 {"st": {"bg": "0", "ed": "1", "rl": "2", "rt": [{"ws": [{"cw": [{"w": "喂", "wp": "n"}]}]}]}}]
+    lattice = [{"json_1best": json.dumps(b, ensure_ascii=False)} for b in sentences]
+    return json.dumps({"content": {"orderResult": json.dumps({"lattice": lattice}, ensure_ascii=False)}},
+                      ensure_ascii=False).encode()
+
+
+@pytest.mark.parametrize("body,message", [
+    (_iflytek_times(_HUGE, "1"), r"lattice\[0\].st.bg: expected a time of zero or more"),
+    (_iflytek_times("0", _HUGE), r"lattice\[0\].st.ed: expected a time of zero or more"),
+    (_iflytek_times("9" * 16, "9" * 17), "a time too large"),
+    (("[" + _HUGE[:400] + "s -> 1s] 坐席：您好\n客户：喂").encode(), "line 1: the time 9{24}…s is too large"),
+    (f'<li start="1" end="{_HUGE}">坐席：您好</li>'.encode(), "line 1: start / end are not whole milliseconds"),
+    (json.dumps({"segments": [{"start": 0, "end": 1e300, "text": "x", "speaker": "A"},
+                              {"start": 2, "end": 3, "text": "y", "speaker": "B"}]}).encode(), "a time too large"),
+])
+def test_times_too_long_to_be_times_are_named(body, message):
+    with pytest.raises(InputError, match=message):
+        read_body(body, hints=Hints(agent="1", call_id="c"))
+    # the same times at 15 digits are read
+    (call,) = read_body(_iflytek_times("9" * 15, "9" * 15), hints=Hints(agent="1", call_id="c"))
+    assert max(u.start_ms for u in call.utterances) == 10**15 - 1
+
+
+@pytest.mark.parametrize("direction,expected", [(2, "outbound"), ("2", "outbound"), ("²", None), (_HUGE, None),
+                                                (int(_HUGE[:300]), None), (True, None), ("", None)])
+def test_speech_analytics_direction_of_any_shape(direction, expected):
+    doc = {"metadata": {"ContactID": "c9", "Direction": direction},
+           "transcript_detailed": {"words": [{"s": 0, "e": 1, "w": "您好", "sp": "Agent"},
+                                             {"s": 2, "e": 3, "w": "喂", "sp": "Customer"}]}}
+    (call,) = read_body(json.dumps(doc, ensure_ascii=False).encode())
+    assert call.direction == expected
 
 
 def test_every_json_reader_says_which_top_level_keys_it_needs():
